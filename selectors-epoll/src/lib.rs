@@ -1,0 +1,61 @@
+//! The epoll backend of `selectors` (Linux, Android): Python's `selectors.EpollSelector`.
+//!
+//! [`EpollSelector`] is [`BaseSelector`] over [`EpollBackend`]: one `epoll` instance created
+//! close-on-exec, level-triggered registrations (`EPOLLIN`, `EPOLLOUT`; no `EPOLLET`), one
+//! `epoll_ctl` per register, modify (only when the events change) and unregister, and one
+//! `epoll_wait` per `select`. The kernel keeps the interest list, so `select` costs O(ready
+//! fds), not O(registered fds).
+//!
+//! Timeouts have nanosecond resolution through `epoll_pwait2(2)` on kernels that have it
+//! (Linux 5.11 and later, probed once per process); elsewhere they are rounded **up** to whole
+//! milliseconds, so a timeout never ends early and a sub-millisecond timeout never becomes a
+//! busy poll.
+//!
+//! On other operating systems this crate is empty: it compiles everywhere so that
+//! `cargo test --workspace` works on every host.
+//!
+//! ```
+//! # #[cfg(any(target_os = "linux", target_os = "android"))] {
+//! use std::io::Write;
+//! use std::os::unix::net::UnixStream;
+//! use std::time::Duration;
+//! use selectors_epoll::{EpollSelector, EVENT_READ};
+//!
+//! let (mut a, b) = UnixStream::pair()?;
+//! let mut selector = EpollSelector::<UnixStream, &str>::new()?;
+//! selector.register(b, EVENT_READ, "b")?;
+//! a.write_all(b"ping")?;
+//! let ready = selector.select(Some(Duration::from_secs(1)))?;
+//! assert_eq!(ready.len(), 1);
+//! assert_eq!(*ready[0].0.data(), "b");
+//! assert_eq!(ready[0].1, EVENT_READ);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod sys;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use epoll::{EpollBackend, EpollSelector};
+
+#[doc(no_inline)]
+pub use selectors_core::{
+    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
+    SelectorKey, SelectorMap, Target,
+};
+
+/// Expands its items only on targets that have epoll (Linux and Android), so other crates
+/// gate their use of this backend without repeating the OS list.
+#[macro_export]
+macro_rules! cfg_epoll {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            $item
+        )*
+    };
+}

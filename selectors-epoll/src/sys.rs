@@ -1,0 +1,100 @@
+//! The one system call rustix cannot make for us: `epoll_pwait2(2)` with a run-time fallback.
+//!
+//! rustix calls `epoll_pwait2` only when built with its `linux_5_11` feature, and then for
+//! every wait, failing on older kernels. Here it is tried once per process; `ENOSYS` (kernel
+//! before 5.11) or `EPERM` (a seccomp filter that does not know it, such as older container
+//! runtimes' default profiles) switches the process to millisecond timeouts for good.
+//!
+//! <https://man7.org/linux/man-pages/man2/epoll_wait.2.html>
+
+use std::io;
+use std::ptr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use rustix::buffer::spare_capacity;
+use rustix::event::Timespec;
+use rustix::event::epoll;
+use rustix::fd::{AsRawFd, BorrowedFd};
+use selectors_core::timeout;
+
+const PWAIT2_UNKNOWN: u8 = 0;
+const PWAIT2_PRESENT: u8 = 1;
+const PWAIT2_ABSENT: u8 = 2;
+
+/// Whether this process has found `epoll_pwait2` to work.
+static PWAIT2: AtomicU8 = AtomicU8::new(PWAIT2_UNKNOWN);
+
+/// The kernel's `struct __kernel_timespec`, which `epoll_pwait2` takes on every architecture
+/// (64-bit seconds even on 32-bit targets).
+#[repr(C)]
+struct KernelTimespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+/// `epoll_wait(epoll, events, max_events, timeout)`: fills `events` (empty, with capacity for
+/// at least `max_events`) with the ready events.
+///
+/// `precise` asks for nanosecond resolution through `epoll_pwait2`; otherwise, or when the
+/// kernel lacks it, a positive timeout is rounded up to whole milliseconds.
+pub(crate) fn epoll_wait(
+    epoll: BorrowedFd<'_>,
+    events: &mut Vec<epoll::Event>,
+    max_events: usize,
+    timeout: Option<Duration>,
+    precise: bool,
+) -> io::Result<()> {
+    debug_assert!(events.is_empty() && events.capacity() >= max_events);
+    if precise && PWAIT2.load(Ordering::Relaxed) != PWAIT2_ABSENT {
+        let timeout = timeout::timespec(timeout).expect("precise waits have a timeout");
+        match epoll_pwait2(epoll, events, max_events, &timeout) {
+            Err(err) if matches!(err.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {
+                PWAIT2.store(PWAIT2_ABSENT, Ordering::Relaxed);
+            }
+            result => {
+                PWAIT2.store(PWAIT2_PRESENT, Ordering::Relaxed);
+                return result;
+            }
+        }
+    }
+    let timespec = timeout::timespec_millis(timeout);
+    // A `Vec` with `max_events` free slots: `wait` writes at most that many.
+    epoll::wait(epoll, spare_capacity(events), timespec.as_ref())?;
+    Ok(())
+}
+
+fn epoll_pwait2(
+    epoll: BorrowedFd<'_>,
+    events: &mut Vec<epoll::Event>,
+    max_events: usize,
+    timeout: &Timespec,
+) -> io::Result<()> {
+    let kernel_timeout = KernelTimespec {
+        tv_sec: i64::from(timeout.tv_sec),
+        tv_nsec: i64::from(timeout.tv_nsec),
+    };
+    let max_events = libc::c_int::try_from(max_events).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `events` has room for `max_events` entries (the caller reserved them) and
+    // `rustix::event::epoll::Event` has the kernel's `struct epoll_event` layout (rustix
+    // checks it against libc); `kernel_timeout` is a valid `struct __kernel_timespec` that
+    // outlives the call; a null sigmask leaves the signal mask alone, so its size is unused.
+    let ready = unsafe {
+        libc::syscall(
+            libc::SYS_epoll_pwait2,
+            epoll.as_raw_fd(),
+            events.as_mut_ptr(),
+            max_events,
+            ptr::from_ref(&kernel_timeout),
+            ptr::null::<libc::sigset_t>(),
+            0_usize,
+        )
+    };
+    if ready < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel initialised the first `ready` entries (at most `max_events`, which
+    // is within the capacity), and `epoll::Event` is plain data.
+    unsafe { events.set_len(ready as usize) };
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! `PollBackend`: the interest list as a persistent `pollfd` array.
+
+use std::io;
+use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags};
+use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
+use selectors_core::{Backend, BaseSelector, Events};
+
+use crate::sys;
+
+/// Python's `selectors.PollSelector`: a [`BaseSelector`] over [`PollBackend`].
+pub type PollSelector<F, T = ()> = BaseSelector<PollBackend, F, T>;
+
+/// Marks an fd with no entry in the array; positions are stored as `index + 1`.
+const ABSENT: u32 = 0;
+
+/// The `pollfd` array passed to every `poll(2)`, and each fd's position in it.
+#[derive(Debug, Default)]
+pub struct PollBackend {
+    pollfds: Vec<PollFd<'static>>,
+    position_by_fd: Vec<u32>,
+}
+
+/// The `pollfd.events` for a (valid) event mask.
+#[inline]
+fn interest(events: Events) -> PollFlags {
+    let mut flags = PollFlags::empty();
+    if events.contains(Events::READ) {
+        flags |= PollFlags::IN;
+    }
+    if events.contains(Events::WRITE) {
+        flags |= PollFlags::OUT;
+    }
+    flags
+}
+
+impl PollBackend {
+    fn position(&self, fd: RawFd) -> Option<usize> {
+        match *self.position_by_fd.get(usize::try_from(fd).ok()?)? {
+            ABSENT => None,
+            stored => Some(stored as usize - 1),
+        }
+    }
+
+    fn set_position(&mut self, fd: RawFd, position: Option<usize>) {
+        let index = fd as usize;
+        if index >= self.position_by_fd.len() {
+            self.position_by_fd.resize(index + 1, ABSENT);
+        }
+        self.position_by_fd[index] = position.map_or(ABSENT, |p| (p + 1) as u32);
+    }
+}
+
+impl Backend for PollBackend {
+    fn new() -> io::Result<Self> {
+        Ok(PollBackend::default())
+    }
+
+    fn name(&self) -> &'static str {
+        "poll"
+    }
+
+    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        let raw = fd.as_raw_fd();
+        self.pollfds.push(sys::pollfd(raw, interest(events)));
+        self.set_position(raw, Some(self.pollfds.len() - 1));
+        Ok(())
+    }
+
+    fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
+        let raw = fd.as_raw_fd();
+        let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
+        self.pollfds[position] = sys::pollfd(raw, interest(new));
+        Ok(())
+    }
+
+    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
+        let raw = fd.as_raw_fd();
+        let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
+        self.pollfds.swap_remove(position);
+        self.set_position(raw, None);
+        if let Some(moved) = self.pollfds.get(position) {
+            let moved = sys::raw_fd(moved);
+            self.set_position(moved, Some(position));
+        }
+        Ok(())
+    }
+
+    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    where
+        R: FnMut(RawFd, Events),
+    {
+        let mut remaining = sys::poll(&mut self.pollfds, timeout)?;
+        for pollfd in &self.pollfds {
+            if remaining == 0 {
+                break;
+            }
+            let revents = pollfd.revents();
+            if revents.is_empty() {
+                continue;
+            }
+            remaining -= 1;
+            let events = Events::from_kernel(
+                revents.bits().into(),
+                PollFlags::IN.bits().into(),
+                PollFlags::OUT.bits().into(),
+            );
+            ready(sys::raw_fd(pollfd), events);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! The select backend of `selectors`: Python's `selectors.SelectSelector`.
+//!
+//! [`SelectSelector`] is [`BaseSelector`] over [`SelectBackend`]: two interest bitsets (read,
+//! write) kept between calls, copied into scratch sets for each `select(2)`. Registration is
+//! O(1); a `select` costs O(highest registered fd), as select's does.
+//!
+//! There is no `FD_SETSIZE` cap where the kernel accepts larger sets (Linux, Android, the BSDs
+//! and macOS, through rustix's unlimited `fd_set`s), so fds above 1024 work here, unlike in
+//! CPython. Timeouts have microsecond resolution, rounded **up**.
+//!
+//! A registered fd closed behind the selector's back makes every `select` fail with `EBADF`
+//! until it is unregistered (select(2) refuses closed fds; Python behaves the same).
+//!
+//! ```
+//! # #[cfg(any(target_os = "linux", target_os = "macos"))] {
+//! use std::os::unix::net::UnixStream;
+//! use std::time::Duration;
+//! use selectors_select::{SelectSelector, EVENT_READ, EVENT_WRITE};
+//!
+//! let (a, _b) = UnixStream::pair()?;
+//! let mut selector = SelectSelector::<UnixStream>::new()?;
+//! selector.register(a, EVENT_READ | EVENT_WRITE, ())?;
+//! let ready = selector.select(Some(Duration::from_millis(10)))?;
+//! assert_eq!(ready[0].1, EVENT_WRITE);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+mod select;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+mod sys;
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+pub use select::{SelectBackend, SelectSelector};
+
+#[doc(no_inline)]
+pub use selectors_core::{
+    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
+    SelectorKey, SelectorMap, Target,
+};
+
+/// Expands its items only on targets that have this backend, so other crates gate their use of
+/// it without repeating the OS list.
+#[macro_export]
+macro_rules! cfg_select {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "tvos",
+                target_os = "watchos",
+                target_os = "visionos",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly",
+            ))]
+            $item
+        )*
+    };
+}

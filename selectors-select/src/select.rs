@@ -1,0 +1,144 @@
+//! `SelectBackend`: the interest list as two fd bitsets.
+
+use std::cmp::Ordering;
+use std::io;
+use std::time::Duration;
+
+use rustix::event::{FdSetElement, FdSetIter, fd_set_bound, fd_set_insert, fd_set_remove};
+use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
+use selectors_core::{Backend, BaseSelector, Events};
+
+use crate::sys;
+
+/// Python's `selectors.SelectSelector`: a [`BaseSelector`] over [`SelectBackend`].
+pub type SelectSelector<F, T = ()> = BaseSelector<SelectBackend, F, T>;
+
+/// The read and write interest sets, and the scratch sets each `select(2)` overwrites.
+#[derive(Default)]
+pub struct SelectBackend {
+    readers: Vec<FdSetElement>,
+    writers: Vec<FdSetElement>,
+    ready_readers: Vec<FdSetElement>,
+    ready_writers: Vec<FdSetElement>,
+    /// One more than the highest registered fd: select's `nfds`.
+    nfds: RawFd,
+}
+
+impl std::fmt::Debug for SelectBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectBackend")
+            .field("nfds", &self.nfds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SelectBackend {
+    /// Grows the sets to hold `fd`.
+    fn reserve(&mut self, fd: RawFd) {
+        let elements = sys::set_elements(fd + 1);
+        if self.readers.len() < elements {
+            for set in [
+                &mut self.readers,
+                &mut self.writers,
+                &mut self.ready_readers,
+                &mut self.ready_writers,
+            ] {
+                set.resize(elements, FdSetElement::default());
+            }
+        }
+    }
+
+    fn set_interest(&mut self, fd: RawFd, events: Events) {
+        let (read, write) = (
+            events.contains(Events::READ),
+            events.contains(Events::WRITE),
+        );
+        if read {
+            fd_set_insert(&mut self.readers, fd);
+        } else {
+            fd_set_remove(&mut self.readers, fd);
+        }
+        if write {
+            fd_set_insert(&mut self.writers, fd);
+        } else {
+            fd_set_remove(&mut self.writers, fd);
+        }
+    }
+}
+
+impl Backend for SelectBackend {
+    fn new() -> io::Result<Self> {
+        Ok(SelectBackend::default())
+    }
+
+    fn name(&self) -> &'static str {
+        "select"
+    }
+
+    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        let fd = fd.as_raw_fd();
+        sys::check_fd(fd)?;
+        self.reserve(fd);
+        self.set_interest(fd, events);
+        self.nfds = self.nfds.max(fd + 1);
+        Ok(())
+    }
+
+    fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
+        self.set_interest(fd.as_raw_fd(), new);
+        Ok(())
+    }
+
+    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
+        let fd = fd.as_raw_fd();
+        if fd < self.nfds {
+            fd_set_remove(&mut self.readers, fd);
+            fd_set_remove(&mut self.writers, fd);
+            if fd + 1 == self.nfds {
+                self.nfds = fd_set_bound(&self.readers).max(fd_set_bound(&self.writers));
+            }
+        }
+        Ok(())
+    }
+
+    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    where
+        R: FnMut(RawFd, Events),
+    {
+        let elements = sys::set_elements(self.nfds);
+        self.ready_readers[..elements].copy_from_slice(&self.readers[..elements]);
+        self.ready_writers[..elements].copy_from_slice(&self.writers[..elements]);
+        let count = sys::select(
+            self.nfds,
+            &mut self.ready_readers[..elements],
+            &mut self.ready_writers[..elements],
+            timeout,
+        )?;
+        if count == 0 {
+            return Ok(());
+        }
+        // Both sets iterate in ascending fd order: merge them so each fd is reported once.
+        let mut readable = FdSetIter::new(&self.ready_readers[..elements]).peekable();
+        let mut writable = FdSetIter::new(&self.ready_writers[..elements]).peekable();
+        loop {
+            let (fd, events) = match (readable.peek().copied(), writable.peek().copied()) {
+                (None, None) => break,
+                (Some(r), None) => (r, Events::READ),
+                (None, Some(w)) => (w, Events::WRITE),
+                (Some(r), Some(w)) => match r.cmp(&w) {
+                    Ordering::Less => (r, Events::READ),
+                    Ordering::Greater => (w, Events::WRITE),
+                    Ordering::Equal => (r, Events::READ | Events::WRITE),
+                },
+            };
+            if events.contains(Events::READ) {
+                readable.next();
+            }
+            if events.contains(Events::WRITE) {
+                writable.next();
+            }
+            ready(fd, events);
+        }
+        Ok(())
+    }
+}
