@@ -150,7 +150,11 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
     pub fn data_mut(&mut self, target: impl Target) -> Result<&mut T> {
         let fd = registered_fd(&self.map, target.target_fd())?;
-        Ok(&mut self.map.get_mut(fd).expect("registered_fd checked the map").data)
+        Ok(&mut self
+            .map
+            .get_mut(fd)
+            .expect("registered_fd checked the map")
+            .data)
     }
 
     /// A read-only view of the registrations, keyed by fd.
@@ -172,7 +176,10 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// # Errors
     /// [`Error::Os`]: the kernel's error, or the error returned by the interrupt check
     /// ([`set_interrupt_check`](Self::set_interrupt_check)).
-    pub fn select(&mut self, timeout: Option<Duration>) -> Result<Vec<(&SelectorKey<F, T>, Events)>> {
+    pub fn select(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<(&SelectorKey<F, T>, Events)>> {
         let mut ready = Vec::new();
         wait_loop(
             &mut self.backend,
@@ -231,10 +238,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// This is the other half of PEP 475: a program turns a signal into a prompt return (a
     /// SIGINT handler sets a flag; the check returns an error when the flag is set), and a
     /// binding runs its language's signal handlers here.
-    pub fn set_interrupt_check(
-        &mut self,
-        check: impl FnMut() -> io::Result<()> + Send + 'static,
-    ) {
+    pub fn set_interrupt_check(&mut self, check: impl FnMut() -> io::Result<()> + Send + 'static) {
         self.interrupt_check = Some(Box::new(check));
     }
 
