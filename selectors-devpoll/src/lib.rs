@@ -1,1 +1,93 @@
-//! placeholder
+//! The /dev/poll backend of `selectors` (illumos, Solaris): Python's `selectors.DevpollSelector`.
+//!
+//! [`DevpollSelector`] is [`BaseSelector`] over [`DevpollBackend`]: one `/dev/poll` interest
+//! set opened `O_RDWR | O_CLOEXEC`, changes written to it as `pollfd` records, and one
+//! `ioctl(DP_POLL)` per `select`. The kernel keeps the interest list, so `select` costs
+//! O(ready fds), not O(registered fds).
+//!
+//! - `register` writes `{fd, mask}`.
+//! - `modify` writes `{fd, POLLREMOVE}` then `{fd, new mask}` in one write: `/dev/poll` ORs
+//!   a written mask into an existing entry, so the old interest must be dropped first.
+//! - `unregister` writes `{fd, POLLREMOVE}`; its errors are ignored (the fd may be closed).
+//! - `select` passes a result buffer sized to the number of registrations (at least 1) and a
+//!   timeout in whole milliseconds, rounded **up**.
+//! - A write the kernel takes only in part is an error.
+//!
+//! CPython buffers the writes until the next `select`, so a refused change surfaces there;
+//! here every change is written at once, so its error comes back from the call that made it.
+//!
+//! # What runs where
+//!
+//! The backend logic talks to the kernel through the small [`DevpollSys`] trait:
+//!
+//! - `RealDevpoll` (illumos and Solaris only) opens `/dev/poll`, writes with `pwrite` at offset
+//!   0 (Solaris needs the offset) and polls with `ioctl(DP_POLL)`. On the Linux development
+//!   host this path is **compile-checked and linted** for `x86_64-unknown-illumos` and
+//!   `x86_64-pc-solaris`, with a test of the `pollfd` and `dvpoll` layouts; it **runs for
+//!   real** only in the OmniOS and Solaris CI jobs.
+//! - [`EmulatedDevpoll`] is an **emulation** of the `/dev/poll` driver over `poll(2)`, written
+//!   from the illumos and Solaris poll(7D) manual pages. On Linux the backend logic and the
+//!   whole conformance suite run against it, not against a real kernel.
+//!
+//! On other operating systems [`DevpollSelector`] does not exist; the crate still compiles
+//! everywhere so that `cargo test --workspace` works on every host.
+//!
+//! ```
+//! # #[cfg(unix)] {
+//! use std::io::Write;
+//! use std::os::unix::net::UnixStream;
+//! use std::time::Duration;
+//! use selectors_devpoll::{BaseSelector, DevpollBackend, EmulatedDevpoll, EVENT_READ};
+//!
+//! // `DevpollSelector::<UnixStream, &str>::new()` on illumos and Solaris; the emulated
+//! // kernel anywhere else.
+//! let mut selector = BaseSelector::<DevpollBackend<EmulatedDevpoll>, UnixStream, &str>::new()?;
+//! let (mut a, b) = UnixStream::pair()?;
+//! selector.register(b, EVENT_READ, "b")?;
+//! a.write_all(b"ping")?;
+//! let ready = selector.select(Some(Duration::from_secs(1)))?;
+//! assert_eq!(ready.len(), 1);
+//! assert_eq!(*ready[0].0.data(), "b");
+//! assert_eq!(ready[0].1, EVENT_READ);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+#[cfg(unix)]
+mod devpoll;
+#[cfg(unix)]
+mod emulated;
+#[cfg(unix)]
+mod sys;
+
+#[cfg(unix)]
+pub use devpoll::{
+    DevpollBackend, DevpollSys, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLREMOVE,
+    PollFdRecord,
+};
+#[cfg(unix)]
+pub use emulated::EmulatedDevpoll;
+
+cfg_devpoll! {
+    pub use devpoll::DevpollSelector;
+    pub use sys::RealDevpoll;
+}
+
+#[doc(no_inline)]
+pub use selectors_core::{
+    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
+    SelectorKey, SelectorMap, Target,
+};
+
+/// Expands its items only on targets that have `/dev/poll` (illumos and Solaris), so other
+/// crates gate their use of this backend without repeating the OS list.
+#[macro_export]
+macro_rules! cfg_devpoll {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+            $item
+        )*
+    };
+}

@@ -1,0 +1,205 @@
+//! `EmulatedDevpoll`: the `/dev/poll` driver's documented semantics, emulated over `poll(2)`.
+//!
+//! Written from the manual pages, with the details they leave open taken from the illumos
+//! driver itself (illumos-gate `usr/src/uts/common/io/devpoll.c`, `dpwrite` and
+//! `dp_pcache_poll`):
+//!
+//! - illumos poll(7D), now poll(4D): <https://illumos.org/man/4D/poll>
+//! - Solaris poll(7D): <https://docs.oracle.com/cd/E23824_01/html/821-1475/poll-7d.html>
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::mem;
+use std::ops::Bound;
+
+use rustix::event::PollFd;
+use rustix::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::process::{Pid, getpid};
+
+use crate::PollFdRecord;
+use crate::sys;
+use crate::{DevpollSys, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLREMOVE};
+
+/// The request bits whose values and meaning `poll(2)` shares between Linux, illumos and
+/// Solaris; others (`POLLRDBAND`, `POLLWRBAND`, ...) are kept in the table but not polled.
+const POLLED_EVENTS: i16 = POLLIN | POLLPRI | POLLOUT;
+/// The result bits the emulation reports, with the same values on all three systems.
+const REPORTED_EVENTS: i16 = POLLIN | POLLPRI | POLLOUT | POLLERR | POLLHUP | POLLNVAL;
+
+/// An **emulation** of the `/dev/poll` driver of illumos and Solaris, over `poll(2)`, for
+/// running the devpoll backend logic where there is no `/dev/poll` (it is not the real
+/// kernel). It follows poll(7D):
+///
+/// - A write of `{fd, events}` ORs `events` into the fd's entry, or adds one. Several
+///   records for one fd in one write are ORed likewise.
+/// - A write of `{fd, POLLREMOVE}` removes the entry (the driver tests for `events ==
+///   POLLREMOVE`); removing an fd that is not in the set is not an error.
+/// - A write naming an fd that is not open is **not** an error: the write cannot report it
+///   (the driver notes "we can't pass this error back in the write() call"). The fd is kept
+///   without a file, is never reported by `DP_POLL`, and is not in the set for
+///   `DP_ISPOLLED`; negative fds are skipped.
+/// - `DP_POLL` polls the set with `poll(2)` and returns the ready `pollfd`s (`fd`, the
+///   entry's `events`, `revents`), at most `dp_nfds` of them, in fd order resuming after the
+///   last fd reported when the buffer was full (the driver's scan avoids starvation that
+///   way). `dp_timeout` is in milliseconds: `-1` blocks, `0` returns at once. `dp_nfds == 0`
+///   only sleeps for the timeout.
+/// - An fd closed without `POLLREMOVE` is reported with `POLLNVAL`; once its number is
+///   reused, the new file is polled ("you will be polling the device associated with the
+///   reused file descriptor").
+/// - Only the process that first wrote or polled may use the set: in a child, writes and
+///   ioctls fail with `EACCES`.
+///
+/// Only `POLLIN`, `POLLPRI` and `POLLOUT` are polled, and `POLLERR`, `POLLHUP` and
+/// `POLLNVAL` reported, the bits whose values the three systems share.
+///
+/// [`fileno`](DevpollSys::fileno) is a real descriptor (`/dev/null`, opened close-on-exec)
+/// standing in for the device's, so it is open, unique and closed with the emulator.
+pub struct EmulatedDevpoll {
+    handle: OwnedFd,
+    /// The process allowed to use the set, fixed by the first write or poll.
+    owner: Option<Pid>,
+    table: BTreeMap<RawFd, Entry>,
+    /// Where the next `DP_POLL` scan starts.
+    resume: RawFd,
+    /// The `poll(2)` array, rebuilt for each `DP_POLL`.
+    pollfds: Vec<PollFd<'static>>,
+}
+
+/// One fd of the set.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    events: i16,
+    /// Whether the fd was open when it was written (the driver's cached file pointer). An
+    /// entry written only while the fd was closed is skipped by `DP_POLL`.
+    attached: bool,
+}
+
+impl EmulatedDevpoll {
+    /// The fds in the set and their events, in fd order (entries that `DP_POLL` polls).
+    pub fn entries(&self) -> impl Iterator<Item = (RawFd, i16)> + '_ {
+        self.table
+            .iter()
+            .filter(|(_, entry)| entry.attached)
+            .map(|(&fd, entry)| (fd, entry.events))
+    }
+
+    /// The poll(7D) check: a child that inherited the set gets `EACCES`.
+    fn check_owner(&mut self) -> io::Result<()> {
+        let pid = getpid();
+        match self.owner {
+            Some(owner) if owner != pid => Err(io::Error::from(rustix::io::Errno::ACCESS)),
+            Some(_) => Ok(()),
+            None => {
+                self.owner = Some(pid);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for EmulatedDevpoll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatedDevpoll")
+            .field("handle", &self.handle)
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DevpollSys for EmulatedDevpoll {
+    fn open() -> io::Result<Self> {
+        let handle = rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())?;
+        Ok(EmulatedDevpoll {
+            handle,
+            owner: None,
+            table: BTreeMap::new(),
+            resume: 0,
+            pollfds: Vec::new(),
+        })
+    }
+
+    fn write(&mut self, records: &[PollFdRecord]) -> io::Result<usize> {
+        self.check_owner()?;
+        for record in records {
+            if record.fd < 0 {
+                // The driver skips fds beyond its table (a negative fd, as unsigned).
+                continue;
+            }
+            if record.events == POLLREMOVE {
+                // Only an entry with a file is removed; removing anything else is a no-op.
+                if self.table.get(&record.fd).is_some_and(|e| e.attached) {
+                    self.table.remove(&record.fd);
+                }
+                continue;
+            }
+            let open = sys::is_open(record.fd);
+            let entry = self.table.entry(record.fd).or_insert(Entry {
+                events: 0,
+                attached: false,
+            });
+            entry.events |= record.events;
+            entry.attached |= open;
+        }
+        Ok(mem::size_of_val(records))
+    }
+
+    fn poll(&mut self, out: &mut [PollFdRecord], timeout_ms: i32) -> io::Result<usize> {
+        self.check_owner()?;
+        self.pollfds.clear();
+        if !out.is_empty() {
+            // The scan resumes at `resume` and wraps around to the lower fds.
+            let after = self.table.range(self.resume..);
+            let before = self
+                .table
+                .range((Bound::Unbounded, Bound::Excluded(self.resume)));
+            for (&fd, entry) in after.chain(before) {
+                if entry.attached {
+                    self.pollfds
+                        .push(sys::pollfd(fd, entry.events & POLLED_EVENTS));
+                }
+            }
+        }
+        if sys::poll(&mut self.pollfds, timeout_ms)? == 0 {
+            return Ok(0);
+        }
+        let mut count = 0;
+        for pollfd in &self.pollfds {
+            let revents = sys::revents(pollfd) & REPORTED_EVENTS;
+            if revents == 0 {
+                continue;
+            }
+            if count == out.len() {
+                break;
+            }
+            let fd = pollfd.as_fd().as_raw_fd();
+            out[count] = PollFdRecord {
+                fd,
+                events: self.table[&fd].events,
+                revents,
+            };
+            count += 1;
+        }
+        if count > 0 && count == out.len() {
+            // The buffer is full: the next scan starts after the last fd reported.
+            self.resume = out[count - 1].fd.saturating_add(1);
+        }
+        Ok(count)
+    }
+
+    fn is_polled(&self, fd: RawFd) -> io::Result<Option<i16>> {
+        Ok(self
+            .table
+            .get(&fd)
+            .filter(|entry| entry.attached)
+            .map(|entry| entry.events))
+    }
+
+    fn fileno(&self) -> RawFd {
+        self.handle.as_raw_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests;
