@@ -1,1 +1,238 @@
+//! The emulated driver against the semantics of poll(7D), on real sockets.
 
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+fn devpoll() -> EmulatedDevpoll {
+    EmulatedDevpoll::open().unwrap()
+}
+
+fn write(devpoll: &mut EmulatedDevpoll, records: &[PollFdRecord]) {
+    let written = devpoll.write(records).unwrap();
+    assert_eq!(written, mem::size_of_val(records));
+}
+
+/// `DP_POLL` with room for `slots` records.
+fn poll(devpoll: &mut EmulatedDevpoll, slots: usize, timeout_ms: i32) -> Vec<PollFdRecord> {
+    let mut out = vec![PollFdRecord::default(); slots];
+    let count = devpoll.poll(&mut out, timeout_ms).unwrap();
+    out.truncate(count);
+    out
+}
+
+/// A socket that is writable and, once `peer` has written, readable.
+fn pair() -> (UnixStream, UnixStream) {
+    UnixStream::pair().unwrap()
+}
+
+/// A copy of `fd` numbered at least `min`, far above the numbers the other tests get (the
+/// lowest free ones), so that once it is closed no other thread reopens its number.
+fn high_fd(fd: &impl AsFd, min: RawFd) -> OwnedFd {
+    rustix::io::fcntl_dupfd_cloexec(fd, min).unwrap()
+}
+
+#[test]
+fn a_write_adds_an_entry_and_a_second_write_ors_into_it() {
+    let (a, _b) = pair();
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    assert_eq!(devpoll.is_polled(fd).unwrap(), None);
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN));
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLOUT)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN | POLLOUT));
+    // The ORed POLLOUT is polled: the socket is writable.
+    let ready = poll(&mut devpoll, 1, 0);
+    assert_eq!(ready.len(), 1);
+    assert_eq!((ready[0].fd, ready[0].revents), (fd, POLLOUT));
+    assert_eq!(ready[0].events, POLLIN | POLLOUT);
+}
+
+#[test]
+fn records_for_one_fd_in_one_write_are_ored() {
+    let (a, _b) = pair();
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(
+        &mut devpoll,
+        &[
+            PollFdRecord::new(fd, POLLIN),
+            PollFdRecord::new(fd, POLLOUT),
+        ],
+    );
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN | POLLOUT));
+}
+
+#[test]
+fn pollremove_removes_the_entry_and_a_later_write_starts_afresh() {
+    let (a, _b) = pair();
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLOUT)]);
+    write(
+        &mut devpoll,
+        &[
+            PollFdRecord::new(fd, POLLREMOVE),
+            PollFdRecord::new(fd, POLLIN),
+        ],
+    );
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN));
+    // Writable but not readable, and only POLLIN is asked for now.
+    assert!(poll(&mut devpoll, 1, 0).is_empty());
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLREMOVE)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), None);
+    assert_eq!(devpoll.entries().count(), 0);
+}
+
+#[test]
+fn removing_an_fd_that_is_not_in_the_set_is_not_an_error() {
+    let (a, _b) = pair();
+    let mut devpoll = devpoll();
+    write(
+        &mut devpoll,
+        &[PollFdRecord::new(a.as_raw_fd(), POLLREMOVE)],
+    );
+    write(&mut devpoll, &[PollFdRecord::new(-1, POLLREMOVE)]);
+    assert_eq!(devpoll.entries().count(), 0);
+}
+
+#[test]
+fn a_write_naming_a_closed_fd_succeeds_and_is_never_reported() {
+    let (a, _b) = pair();
+    let a = high_fd(&a, 700);
+    let fd = a.as_raw_fd();
+    drop(a);
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN | POLLOUT)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), None);
+    let start = Instant::now();
+    assert!(poll(&mut devpoll, 4, 30).is_empty());
+    assert!(start.elapsed() >= Duration::from_millis(30));
+}
+
+#[test]
+fn a_registered_fd_closed_without_pollremove_reports_pollnval() {
+    let (a, _b) = pair();
+    let a = high_fd(&a, 800);
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
+    drop(a);
+    let ready = poll(&mut devpoll, 1, -1);
+    assert_eq!(ready.len(), 1);
+    assert_eq!((ready[0].fd, ready[0].revents), (fd, POLLNVAL));
+    // POLLREMOVE still removes it.
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLREMOVE)]);
+    assert!(poll(&mut devpoll, 1, 0).is_empty());
+}
+
+#[test]
+fn dp_poll_reports_at_most_dp_nfds_and_resumes_after_the_last_reported() {
+    let pairs: Vec<_> = (0..3).map(|_| pair()).collect();
+    let mut fds: Vec<RawFd> = pairs.iter().map(|(a, _)| a.as_raw_fd()).collect();
+    fds.sort_unstable();
+    let mut devpoll = devpoll();
+    for &fd in &fds {
+        write(&mut devpoll, &[PollFdRecord::new(fd, POLLOUT)]);
+    }
+    let first: Vec<RawFd> = poll(&mut devpoll, 2, 0).iter().map(|r| r.fd).collect();
+    assert_eq!(first, [fds[0], fds[1]]);
+    let second: Vec<RawFd> = poll(&mut devpoll, 2, 0).iter().map(|r| r.fd).collect();
+    assert_eq!(second, [fds[2], fds[0]]);
+    let all: Vec<RawFd> = poll(&mut devpoll, 3, 0).iter().map(|r| r.fd).collect();
+    assert_eq!(all.len(), 3);
+}
+
+#[test]
+fn dp_timeout_zero_returns_at_once_and_a_positive_one_waits() {
+    let (a, _b) = pair();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(a.as_raw_fd(), POLLIN)]);
+    let start = Instant::now();
+    assert!(poll(&mut devpoll, 1, 0).is_empty());
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let start = Instant::now();
+    assert!(poll(&mut devpoll, 1, 50).is_empty());
+    assert!(start.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn dp_timeout_minus_one_blocks_until_an_event() {
+    let (a, mut b) = pair();
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(50));
+        b.write_all(b"x").unwrap();
+        b
+    });
+    let start = Instant::now();
+    let ready = poll(&mut devpoll, 1, -1);
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    assert_eq!((ready[0].fd, ready[0].revents), (fd, POLLIN));
+    drop(writer.join().unwrap());
+}
+
+#[test]
+fn dp_nfds_zero_only_sleeps_for_the_timeout() {
+    let (a, _b) = pair();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(a.as_raw_fd(), POLLOUT)]);
+    let start = Instant::now();
+    assert!(poll(&mut devpoll, 0, 30).is_empty());
+    assert!(start.elapsed() >= Duration::from_millis(30));
+}
+
+#[test]
+fn a_hang_up_is_reported_whether_asked_for_or_not() {
+    let (a, b) = pair();
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLOUT)]);
+    drop(b);
+    let ready = poll(&mut devpoll, 1, 0);
+    assert_eq!(ready.len(), 1);
+    assert_ne!(
+        ready[0].revents & POLLHUP,
+        0,
+        "revents {:#x}",
+        ready[0].revents
+    );
+}
+
+#[test]
+fn fileno_is_open_close_on_exec_and_closed_on_drop() {
+    let devpoll = devpoll();
+    let fd = devpoll.fileno();
+    assert!(sys::is_open(fd));
+    assert!(sys::is_cloexec(fd));
+    let other = EmulatedDevpoll::open().unwrap();
+    assert_ne!(other.fileno(), fd);
+    drop(devpoll);
+    assert!(!sys::is_open(fd));
+}
+
+#[test]
+fn a_child_process_gets_eacces() {
+    let (a, _b) = pair();
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
+    let eacces = Some(rustix::io::Errno::ACCESS.raw_os_error());
+    // The checks fail before anything allocates, so they are safe after `fork`.
+    let refused = sys::in_child(|| {
+        let write = devpoll.write(&[PollFdRecord::new(fd, POLLOUT)]);
+        let poll = devpoll.poll(&mut [], 0);
+        write.is_err_and(|e| e.raw_os_error() == eacces)
+            && poll.is_err_and(|e| e.raw_os_error() == eacces)
+    });
+    assert!(refused);
+    // The parent still owns the set.
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLOUT)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN | POLLOUT));
+}

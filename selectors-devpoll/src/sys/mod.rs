@@ -10,4 +10,6 @@ mod poll;
 
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 pub use devpoll::RealDevpoll;
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) use poll::{in_child, is_cloexec};
 pub(crate) use poll::{is_open, poll, pollfd, revents};

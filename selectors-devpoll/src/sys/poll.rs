@@ -42,3 +42,34 @@ pub(crate) fn poll(fds: &mut [PollFd<'static>], timeout_ms: i32) -> io::Result<u
     });
     Ok(rustix::event::poll(fds, timeout.as_ref())?)
 }
+
+/// Whether `fd` is open with `FD_CLOEXEC` set.
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) fn is_cloexec(fd: RawFd) -> bool {
+    // SAFETY: as in `is_open`: the borrow only reaches `fcntl(F_GETFD)` and ends with it.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    rustix::io::fcntl_getfd(borrowed)
+        .is_ok_and(|flags| flags.contains(rustix::io::FdFlags::CLOEXEC))
+}
+
+/// Runs `check` in a forked child process and returns its verdict.
+///
+/// `check` must make only async-signal-safe calls: the test harness has other threads.
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) fn in_child(check: impl FnOnce() -> bool) -> bool {
+    use nix::sys::wait::{WaitStatus, waitpid};
+    use nix::unistd::{ForkResult, fork};
+
+    // SAFETY: the child runs only `check`, which the caller keeps async-signal-safe, and
+    // leaves with `_exit`, running no destructors or exit handlers.
+    match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            let code = if check() { 0 } else { 1 };
+            // SAFETY: `_exit` ends the child at once; nothing of it is used afterwards.
+            unsafe { nix::libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            waitpid(child, None).expect("waitpid") == WaitStatus::Exited(child, 0)
+        }
+    }
+}
