@@ -1,0 +1,8 @@
+//! The only code with `unsafe`, each block with its `// SAFETY:` argument: the real
+//! `kevent(2)` call ([`real`], on kqueue systems) and the raw-fd queries the emulated kernel
+//! makes on descriptors it does not own ([`raw`]).
+
+crate::cfg_kqueue! {
+    pub(crate) mod real;
+}
+pub(crate) mod raw;
