@@ -67,6 +67,15 @@ pub trait Backend: Sized {
     where
         R: FnMut(RawFd, Events);
 
+    /// The first file descriptor this backend cannot watch, for backends with a fixed limit
+    /// (select over the C library's fixed-size `fd_set`, whose `FD_SETSIZE` bounds it);
+    /// `None`, the default, for no limit. The selector refuses an fd at or above the limit at
+    /// `register`, with [`Error::FdOutOfRange`](crate::Error::FdOutOfRange), before calling
+    /// [`add`](Backend::add).
+    fn fd_limit(&self) -> Option<RawFd> {
+        None
+    }
+
     /// The kernel object's file descriptor, for backends that have one (epoll, kqueue,
     /// /dev/poll); `None` for select and poll.
     fn fileno(&self) -> Option<RawFd> {

@@ -50,8 +50,9 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
 
     /// Registers `fileobj` for `events`, with `data`, and returns its key.
     ///
-    /// Checks, in Python's order: the events (empty or unknown bits), the fd (negative), a
-    /// duplicate (the same fd through any object), then asks the kernel.
+    /// Checks, in Python's order: the events (empty or unknown bits), the fd (negative, or at
+    /// or above the backend's [`fd_limit`](Backend::fd_limit)), a duplicate (the same fd
+    /// through any object), then asks the kernel.
     ///
     /// # Errors
     /// [`Error::InvalidEvents`], [`Error::InvalidFd`], [`Error::FdOutOfRange`],
@@ -69,6 +70,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             Err(Error::invalid_events(events))
         } else if fd < 0 {
             Err(Error::InvalidFd(fd))
+        } else if let Some(limit) = self.backend.fd_limit().filter(|&limit| fd >= limit) {
+            Err(Error::FdOutOfRange { fd, limit })
         } else if self.map.contains(fd) {
             Err(Error::AlreadyRegistered(fd))
         } else {
