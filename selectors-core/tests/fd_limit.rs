@@ -1,6 +1,6 @@
 //! `Backend::fd_limit`: the selector refuses fds at or above a backend's limit at `register`,
-#![cfg(unix)]
 //! before the backend sees them.
+#![cfg(unix)]
 
 use std::io;
 use std::os::unix::net::UnixStream;
