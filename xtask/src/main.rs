@@ -1,1 +1,91 @@
-fn main() {}
+//! Project automation for the `selectors` workspace: `cargo xtask <command>`.
+//!
+//! This follows the [cargo-xtask] convention: a std-only binary crate run through the
+//! `.cargo/config.toml` alias, so the automation is Rust, versioned with the code, and needs
+//! nothing but cargo. If `cargo xtask ci` passes locally, CI passes too: `.ci/run` runs exactly
+//! that command.
+//!
+//! One module per command; adding a command is a module plus a match arm in [`main`] and a
+//! line in [`HELP`].
+//!
+//! [cargo-xtask]: https://github.com/matklad/cargo-xtask
+#![forbid(unsafe_code)]
+
+mod bench;
+mod ci;
+mod cmd;
+mod cross;
+mod rustup;
+mod targets;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// What `cargo xtask help` prints; keep it in step with the match in [`main`].
+const HELP: &str = "\
+Project automation for the selectors workspace.
+
+Usage: cargo xtask <COMMAND> [ARGS]
+
+Commands:
+  ci              Everything CI checks, stopping at the first failure: fmt, tidy, clippy,
+                  test, doc, cross, and a benchmark smoke run; prints a timing summary
+  cross [TARGET]  For every target of xtask/src/targets.rs (or only those named): install
+                  it if missing, cargo check + clippy, and which backends compile there
+  tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
+                  comments, [lints] workspace = true, no todo!/unimplemented!/#[ignore],
+                  file sizes, one conformance suite per backend
+  bench [ARGS]    cargo bench -p selectors --bench compare -- ARGS
+  help            This text
+";
+
+/// The result of a command; the error is the message shown to the user.
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_deref() {
+        Some("ci") => no_arguments("ci", &rest).and_then(|()| ci::run()),
+        Some("cross") => cross::run(&rest),
+        Some("tidy") => no_arguments("tidy", &rest).and_then(|()| tidy::run()),
+        Some("bench") => bench::run(&rest),
+        None | Some("help" | "-h" | "--help") => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nerror: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn no_arguments(command: &str, rest: &[String]) -> Result {
+    match rest {
+        [] => Ok(()),
+        _ => Err(format!(
+            "`cargo xtask {command}` takes no arguments, got {rest:?}\n\n{HELP}"
+        )),
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory, wherever xtask runs from.
+fn project_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent directory")
+}
+
+/// A path relative to the workspace root, for messages.
+fn relative(path: &Path) -> PathBuf {
+    path.strip_prefix(project_root())
+        .unwrap_or(path)
+        .to_path_buf()
+}

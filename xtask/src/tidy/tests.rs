@@ -1,0 +1,142 @@
+//! Each tidy rule, on small sources: what it accepts and what it reports.
+
+use super::*;
+
+fn errors(path: &str, source: &str) -> Vec<String> {
+    let mut report = Report::default();
+    check_source(Path::new(path), source, &mut report);
+    report.errors
+}
+
+#[test]
+fn a_file_must_start_with_a_module_doc() {
+    assert_eq!(
+        errors("xtask/src/a.rs", "//! A.\nfn a() {}\n"),
+        Vec::<String>::new()
+    );
+    let found = errors("xtask/src/a.rs", "/// An item doc.\nfn a() {}\n");
+    assert_eq!(
+        found,
+        ["xtask/src/a.rs:1: does not start with a `//!` comment saying what it is"]
+    );
+}
+
+#[test]
+fn unsafe_is_confined_to_sys_in_crate_sources() {
+    let source = "//! S.\n// SAFETY: the fd is open.\nlet x = unsafe { f() };\n";
+    assert!(errors("selectors-epoll/src/sys.rs", source).is_empty());
+    assert!(errors("selectors-kqueue/src/sys/emulated.rs", source).is_empty());
+    assert!(errors("selectors-epoll/tests/conformance.rs", source).is_empty());
+    let found = errors("selectors-epoll/src/epoll.rs", source);
+    assert_eq!(
+        found,
+        ["selectors-epoll/src/epoll.rs:3: `unsafe` outside a `sys.rs` file or `sys/` directory"]
+    );
+    // Prose, strings and lint names are not code.
+    let prose = "//! No unsafe here.\n#![forbid(unsafe_code)]\nconst S: &str = \"unsafe {\";\n";
+    assert!(errors("selectors/src/lib.rs", prose).is_empty());
+}
+
+#[test]
+fn every_unsafe_block_needs_a_safety_comment_right_above() {
+    let ok = [
+        "//! S.\n// SAFETY: a.\nunsafe { a() }\n",
+        "//! S.\n// SAFETY: a,\n// and b.\n#[allow(x)]\nlet n = unsafe { a() };\n",
+        "//! S.\n// SAFETY: covers the argument.\nlet n = call(\n    fd,\n    unsafe { a() },\n);\n",
+        "//! S.\n// SAFETY: Send is sound.\nunsafe impl Send for X {}\n",
+        "//! S.\npub(crate) unsafe fn f() {}\n",
+    ];
+    for source in ok {
+        assert!(errors("x/sys.rs", source).is_empty(), "{source}");
+    }
+    let missing = [
+        "//! S.\nunsafe { a() }\n",
+        "//! S.\n// SAFETY: a.\n\nunsafe { a() }\n",
+        "//! S.\n// SAFETY: a.\nlet x = unsafe { a() };\nlet y = unsafe { b() };\n",
+        "//! S.\n// SAFETY: far.\na();\nb();\nc();\nd();\nunsafe { a() }\n",
+        "//! S.\n// Safety: wrong spelling.\nunsafe impl Sync for X {}\n",
+    ];
+    for source in missing {
+        let found = errors("x/sys.rs", source);
+        assert_eq!(found.len(), 1, "{source}: {found:?}");
+        assert!(found[0].contains("without a `// SAFETY:`"), "{found:?}");
+    }
+}
+
+#[test]
+fn placeholders_and_ignored_tests_are_refused() {
+    let source = "//! T.\n#[test]\n#[ignore]\nfn t() {\n    todo!();\n    unimplemented!()\n}\n";
+    let found = errors("selectors-core/tests/t.rs", source);
+    assert_eq!(
+        found,
+        [
+            "selectors-core/tests/t.rs:3: `#[ignore` in code",
+            "selectors-core/tests/t.rs:5: `todo!(` in code",
+            "selectors-core/tests/t.rs:6: `unimplemented!(` in code",
+        ]
+    );
+    assert!(
+        errors(
+            "a.rs",
+            "//! T.\n// todo!( in a comment\nlet s = \"#[ignore]\";\n"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn file_size_budget() {
+    let mut report = Report::default();
+    let body = |n| format!("//! F.\n{}", "x();\n".repeat(n - 1));
+    check_source(Path::new("ok.rs"), &body(WARN_LINES), &mut report);
+    assert!(report.errors.is_empty() && report.warnings.is_empty());
+    check_source(Path::new("big.rs"), &body(WARN_LINES + 1), &mut report);
+    assert!(report.errors.is_empty());
+    assert_eq!(
+        report.warnings,
+        ["big.rs: 401 lines, over the 400-line budget"]
+    );
+    check_source(Path::new("huge.rs"), &body(MAX_LINES + 1), &mut report);
+    assert_eq!(
+        report.errors,
+        ["huge.rs: 601 lines, over the 600-line limit: split it"]
+    );
+}
+
+#[test]
+fn manifests() {
+    let root = "[workspace]\nmembers = [\n    \"selectors-core\",\n    \"xtask\",\n]\ndefault-members = [\"x\"]\n";
+    assert_eq!(
+        workspace_members(root).unwrap(),
+        ["selectors-core", "xtask"]
+    );
+    assert!(workspace_members("[workspace]\nmembers = [\"crates/*\"]\n").is_err());
+
+    assert!(has_workspace_lints(
+        "[package]\nname = \"a\"\n\n[lints]\nworkspace = true\n"
+    ));
+    assert!(has_workspace_lints("[package]\nlints.workspace = true\n"));
+    assert!(!has_workspace_lints(
+        "[lints]\n# workspace = true\n[x]\nworkspace = true\n"
+    ));
+    assert!(!has_workspace_lints("[package]\nname = \"a\"\n"));
+
+    assert!(is_backend("selectors-kqueue") && !is_backend("selectors-core"));
+    assert!(!is_backend("selectors") && !is_backend("xtask"));
+    assert!(calls_suite(
+        "//! C.\nselectors_core::conformance_suite!(epoll, EpollSelector);\n"
+    ));
+    assert!(!calls_suite(
+        "//! C.\n// conformance_suite!(epoll, EpollSelector);\n"
+    ));
+}
+
+#[test]
+fn words_and_paths() {
+    assert_eq!(find_word("unsafe_code unsafe", "unsafe"), Some(12));
+    assert_eq!(find_word("is_unsafe()", "unsafe"), None);
+    assert!(is_crate_src(Path::new("selectors-poll/src/poll.rs")));
+    assert!(is_crate_src(Path::new("selectors/src/lib.rs")));
+    assert!(!is_crate_src(Path::new("selectors/tests/t.rs")));
+    assert!(!is_crate_src(Path::new("xtask/src/main.rs")));
+}
