@@ -6,7 +6,10 @@
 //!
 //! There is no `FD_SETSIZE` cap where the kernel accepts larger sets (Linux, Android, the BSDs
 //! and macOS, through rustix's unlimited `fd_set`s), so fds above 1024 work here, unlike in
-//! CPython. Timeouts have microsecond resolution, rounded **up**.
+//! CPython. On illumos and Solaris, where rustix has no `select`, the C library's fixed-size
+//! `fd_set` is used: an fd at or above its `FD_SETSIZE` (65536 on 64-bit targets) is refused at
+//! `register` with [`Error::FdOutOfRange`], where CPython would fail every later `select`.
+//! Timeouts have microsecond resolution, rounded **up**.
 //!
 //! A registered fd closed behind the selector's back makes every `select` fail with `EBADF`
 //! until it is unregistered (select(2) refuses closed fds; Python behaves the same).
@@ -39,6 +42,8 @@
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris",
 ))]
 mod select;
 #[cfg(any(
@@ -53,6 +58,8 @@ mod select;
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris",
 ))]
 mod sys;
 
@@ -68,6 +75,8 @@ mod sys;
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris",
 ))]
 pub use select::{SelectBackend, SelectSelector};
 
@@ -95,6 +104,8 @@ macro_rules! cfg_select {
                 target_os = "netbsd",
                 target_os = "openbsd",
                 target_os = "dragonfly",
+                target_os = "illumos",
+                target_os = "solaris",
             ))]
             $item
         )*

@@ -4,11 +4,10 @@ use std::cmp::Ordering;
 use std::io;
 use std::time::Duration;
 
-use rustix::event::{FdSetElement, FdSetIter, fd_set_bound, fd_set_insert, fd_set_remove};
 use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
 use selectors_core::{Backend, BaseSelector, Events};
 
-use crate::sys;
+use crate::sys::{self, FdSetElement, FdSetIter, fd_set_bound, fd_set_insert, fd_set_remove};
 
 /// Python's `selectors.SelectSelector`: a [`BaseSelector`] over [`SelectBackend`].
 pub type SelectSelector<F, T = ()> = BaseSelector<SelectBackend, F, T>;
@@ -73,6 +72,10 @@ impl Backend for SelectBackend {
 
     fn name(&self) -> &'static str {
         "select"
+    }
+
+    fn fd_limit(&self) -> Option<RawFd> {
+        sys::FD_LIMIT
     }
 
     fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {

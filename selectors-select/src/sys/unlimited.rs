@@ -3,9 +3,16 @@
 use std::io;
 use std::time::Duration;
 
-use rustix::event::{FdSetElement, fd_set_num_elements};
+use rustix::event::fd_set_num_elements;
 use rustix::fd::RawFd;
 use selectors_core::timeout;
+
+pub(crate) use rustix::event::{
+    FdSetElement, FdSetIter, fd_set_bound, fd_set_insert, fd_set_remove,
+};
+
+/// No fd is too large for rustix's sets.
+pub(crate) const FD_LIMIT: Option<RawFd> = None;
 
 /// The number of set elements that hold fds below `nfds`.
 #[inline]
