@@ -1,5 +1,7 @@
 //! `cargo xtask ci`: every check CI makes, in order, stopping at the first failure, with a
 //! timing summary at the end. `.ci/run` runs exactly this.
+//!
+//! The host is built with each backend feature alone in the `cross` step, on the host's row.
 
 use std::time::{Duration, Instant};
 
@@ -20,28 +22,50 @@ const STEPS: &[(&str, Step)] = &[
     ("bench smoke", bench_smoke),
 ];
 
-pub(crate) fn run() -> Result {
+/// Runs the steps. Stops at the first failure, or with `--keep-going` runs them all (to see
+/// every failure, or every step's time, at once) and fails at the end.
+pub(crate) fn run(args: &[String]) -> Result {
+    let keep_going = match args {
+        [] => false,
+        [flag] if flag == "--keep-going" => true,
+        _ => {
+            return Err(format!(
+                "`cargo xtask ci` takes only --keep-going, got {args:?}"
+            ));
+        }
+    };
     let start = Instant::now();
     let mut times = Vec::new();
+    let mut failed = Vec::new();
     for &(name, step) in STEPS {
         println!("\n==> {name}");
         let started = Instant::now();
         let result = step();
-        times.push((name, started.elapsed()));
+        let ok = result.is_ok();
+        times.push((name, started.elapsed(), ok));
         if let Err(e) = result {
-            summary(&times, start.elapsed());
-            return Err(format!("ci failed at step `{name}`: {e}"));
+            failed.push(format!("step `{name}`: {e}"));
+            if !keep_going {
+                break;
+            }
         }
     }
     summary(&times, start.elapsed());
-    println!("ci: all {} steps passed", STEPS.len());
-    Ok(())
+    match failed.as_slice() {
+        [] => {
+            println!("ci: all {} steps passed", STEPS.len());
+            Ok(())
+        }
+        [only] if !keep_going => Err(format!("ci failed at {only}")),
+        _ => Err(format!("ci failed:\n{}", failed.join("\n"))),
+    }
 }
 
-fn summary(times: &[(&str, Duration)], total: Duration) {
+fn summary(times: &[(&str, Duration, bool)], total: Duration) {
     println!("\nci timing:");
-    for (name, time) in times {
-        println!("  {name:<12} {:>8.1}s", time.as_secs_f64());
+    for (name, time, ok) in times {
+        let status = if *ok { "ok" } else { "FAILED" };
+        println!("  {name:<12} {:>8.1}s  {status}", time.as_secs_f64());
     }
     println!("  {:<12} {:>8.1}s", "total", total.as_secs_f64());
 }

@@ -29,8 +29,10 @@ Project automation for the selectors workspace.
 Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
-  ci              Everything CI checks, stopping at the first failure: fmt, tidy, clippy,
-                  test, doc, cross, and a benchmark smoke run; prints a timing summary
+  ci [--keep-going]
+                  Everything CI checks, stopping at the first failure (or not, with
+                  --keep-going): fmt, tidy, clippy, test, doc, cross, and a benchmark smoke
+                  run; prints a timing summary
   cross [TARGET]  For every target of xtask/src/targets.rs (or only those named): install
                   it if missing, cargo check + clippy, and which backends compile there
   tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
@@ -48,7 +50,7 @@ fn main() -> ExitCode {
     let command = args.next();
     let rest: Vec<String> = args.collect();
     let result = match command.as_deref() {
-        Some("ci") => no_arguments("ci", &rest).and_then(|()| ci::run()),
+        Some("ci") => ci::run(&rest),
         Some("cross") => cross::run(&rest),
         Some("tidy") => no_arguments("tidy", &rest).and_then(|()| tidy::run()),
         Some("bench") => bench::run(&rest),
