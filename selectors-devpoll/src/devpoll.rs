@@ -54,7 +54,7 @@ impl PollFdRecord {
 
 /// The three operations of a `/dev/poll` interest set, as the backend logic needs them.
 ///
-/// [`RealDevpoll`](crate::RealDevpoll) makes the system calls on illumos and Solaris;
+/// `RealDevpoll` makes the system calls on illumos and Solaris;
 /// [`EmulatedDevpoll`](crate::EmulatedDevpoll) implements the driver's documented semantics
 /// over `poll(2)`. Other implementations (for fault injection, say) plug into
 /// [`DevpollBackend`] the same way.

@@ -1,9 +1,9 @@
 //! The /dev/poll backend of `selectors` (illumos, Solaris): Python's `selectors.DevpollSelector`.
 //!
-//! [`DevpollSelector`] is [`BaseSelector`] over [`DevpollBackend`]: one `/dev/poll` interest
-//! set opened `O_RDWR | O_CLOEXEC`, changes written to it as `pollfd` records, and one
-//! `ioctl(DP_POLL)` per `select`. The kernel keeps the interest list, so `select` costs
-//! O(ready fds), not O(registered fds).
+//! `DevpollSelector` (illumos, Solaris) is [`BaseSelector`] over [`DevpollBackend`]: one
+//! `/dev/poll` interest set opened `O_RDWR | O_CLOEXEC`, changes written to it as `pollfd`
+//! records, and one `ioctl(DP_POLL)` per `select`. The kernel keeps the interest list, so
+//! `select` costs O(ready fds), not O(registered fds).
 //!
 //! - `register` writes `{fd, mask}`.
 //! - `modify` writes `{fd, POLLREMOVE}` then `{fd, new mask}` in one write: `/dev/poll` ORs
@@ -16,21 +16,35 @@
 //! CPython buffers the writes until the next `select`, so a refused change surfaces there;
 //! here every change is written at once, so its error comes back from the call that made it.
 //!
+//! Kernel behaviours worth knowing (poll(7D)):
+//!
+//! - A registered fd closed behind the selector's back is reported with `POLLNVAL`, which
+//!   Python's rule turns into ready (masked with the key's events) on every `select`, until it
+//!   is unregistered.
+//! - The driver cannot refuse an fd that is not open (a write cannot say which record was
+//!   bad): registering one succeeds and it is never reported.
+//! - A child process cannot use a set inherited through `fork`: every call fails with
+//!   `EACCES`; it must create its own selector.
+//!
 //! # What runs where
 //!
 //! The backend logic talks to the kernel through the small [`DevpollSys`] trait:
 //!
 //! - `RealDevpoll` (illumos and Solaris only) opens `/dev/poll`, writes with `pwrite` at offset
 //!   0 (Solaris needs the offset) and polls with `ioctl(DP_POLL)`. On the Linux development
-//!   host this path is **compile-checked and linted** for `x86_64-unknown-illumos` and
-//!   `x86_64-pc-solaris`, with a test of the `pollfd` and `dvpoll` layouts; it **runs for
-//!   real** only in the OmniOS and Solaris CI jobs.
+//!   host this path is **compile-checked and linted** (clippy) for `x86_64-unknown-illumos` and
+//!   `x86_64-pc-solaris`, including its test of the `pollfd` and `dvpoll` layouts; it **runs
+//!   for real** only in the OmniOS and Solaris CI jobs, where the conformance suite and this
+//!   crate's own cases use the real device.
 //! - [`EmulatedDevpoll`] is an **emulation** of the `/dev/poll` driver over `poll(2)`, written
-//!   from the illumos and Solaris poll(7D) manual pages. On Linux the backend logic and the
-//!   whole conformance suite run against it, not against a real kernel.
+//!   from the illumos and Solaris poll(7D) manual pages. On Linux the backend logic, the whole
+//!   conformance suite, the signal cases and this crate's own cases run against it: they
+//!   exercise the logic, not a real `/dev/poll`.
+//! - The backend logic is also unit-tested against a scripted device that records each write
+//!   and poll (records, buffer size, timeout).
 //!
-//! On other operating systems [`DevpollSelector`] does not exist; the crate still compiles
-//! everywhere so that `cargo test --workspace` works on every host.
+//! On other operating systems `DevpollSelector` and `RealDevpoll` do not exist; the crate
+//! still compiles everywhere so that `cargo test --workspace` works on every host.
 //!
 //! ```
 //! # #[cfg(unix)] {
