@@ -213,7 +213,9 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
     where
         R: FnMut(RawFd, Events),
     {
-        // At least one slot: `dp_nfds == 0` would not report anything (bpo-23009 for epoll).
+        // At least one slot: `dp_nfds == 0` only sleeps (bpo-23009 is the same trap in epoll).
+        // Registrations are distinct fds other than the set's own, so fewer than the fd limit:
+        // Solaris refuses `dp_nfds >= {OPEN_MAX}` with EINVAL (poll(7D)).
         let slots = self.registered.max(1);
         if self.results.len() < slots {
             self.results.resize(slots, PollFdRecord::default());
