@@ -58,6 +58,7 @@ impl<F, T> KeyMap<F, T> {
     }
 
     /// Inserts a key whose fd (non-negative) is not in the map yet.
+    #[inline]
     pub(crate) fn insert(&mut self, key: SelectorKey<F, T>) -> &mut SelectorKey<F, T> {
         let index = usize::try_from(key.fd).expect("the selector checks fds are non-negative");
         debug_assert!(!self.contains(key.fd));
@@ -69,6 +70,7 @@ impl<F, T> KeyMap<F, T> {
         &mut self.keys[slot]
     }
 
+    #[inline]
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, T>> {
         let slot = self.slot(fd)?;
         self.slot_by_fd[fd as usize] = VACANT;

@@ -59,6 +59,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// [`Error::AlreadyRegistered`], or [`Error::Os`] when the kernel refuses the fd (epoll:
     /// `EPERM` for a regular file; kqueue: `EBADF`). In every case nothing changes, and the
     /// file object and data come back in the [`RegisterError`].
+    #[inline]
     pub fn register(
         &mut self,
         fileobj: F,
@@ -97,6 +98,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// # Errors
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
+    #[inline]
     pub fn unregister(&mut self, target: impl Target) -> Result<SelectorKey<F, T>> {
         let fd = registered_fd(&self.map, target.target_fd())?;
         let key = self.map.remove(fd).expect("registered_fd checked the map");
@@ -115,6 +117,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// then unknown, so the registration is removed from the kernel **and** the map, and the
     /// key (with its file object) is dropped. CPython removes it from the map only and can
     /// leave a live kernel registration behind (bpo-30014).
+    #[inline]
     pub fn modify(
         &mut self,
         target: impl Target,
@@ -142,6 +145,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// # Errors
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
+    #[inline]
     pub fn get_key(&self, target: impl Target) -> Result<&SelectorKey<F, T>> {
         let fd = registered_fd(&self.map, target.target_fd())?;
         Ok(self.map.get(fd).expect("registered_fd checked the map"))
@@ -151,6 +155,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// # Errors
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
+    #[inline]
     pub fn data_mut(&mut self, target: impl Target) -> Result<&mut T> {
         let fd = registered_fd(&self.map, target.target_fd())?;
         Ok(&mut self
@@ -179,6 +184,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// # Errors
     /// [`Error::Os`]: the kernel's error, or the error returned by the interrupt check
     /// ([`set_interrupt_check`](Self::set_interrupt_check)).
+    #[inline]
     pub fn select(
         &mut self,
         timeout: Option<Duration>,
@@ -201,6 +207,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// # Errors
     /// As for [`select`](Self::select).
+    #[inline]
     pub fn select_into(
         &mut self,
         timeout: Option<Duration>,
@@ -221,6 +228,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// # Errors
     /// As for [`select`](Self::select).
+    #[inline]
     pub fn select_with(
         &mut self,
         timeout: Option<Duration>,

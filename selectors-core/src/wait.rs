@@ -20,6 +20,7 @@ pub(crate) type InterruptCheck = Box<dyn FnMut() -> io::Result<()> + Send>;
 ///   timeout) waits again for the rest; a timeout never returns early.
 /// - A wait that reported only fds missing from the map returns no events, as Python does,
 ///   rather than spinning inside `select`.
+#[inline]
 pub(crate) fn wait_loop<'m, B: Backend, F, T>(
     backend: &mut B,
     map: &'m KeyMap<F, T>,

@@ -90,17 +90,20 @@ impl Backend for EpollBackend {
         "epoll"
     }
 
+    #[inline]
     fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
         epoll::add(&self.epoll, fd, fd_data(fd), interest(events))?;
         self.registered += 1;
         Ok(())
     }
 
+    #[inline]
     fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
         epoll::modify(&self.epoll, fd, fd_data(fd), interest(new))?;
         Ok(())
     }
 
+    #[inline]
     fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
         // The selector forgets the fd whatever the kernel says; so does the count.
         self.registered -= 1;
@@ -108,6 +111,7 @@ impl Backend for EpollBackend {
         Ok(())
     }
 
+    #[inline]
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
         R: FnMut(RawFd, Events),

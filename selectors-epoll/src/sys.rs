@@ -38,6 +38,12 @@ struct KernelTimespec {
 ///
 /// `precise` asks for nanosecond resolution through `epoll_pwait2`; otherwise, or when the
 /// kernel lacks it, a positive timeout is rounded up to whole milliseconds.
+///
+/// Inlined, like rustix's wrapper beneath it, so the system call sits in the caller's frame:
+/// on machines whose kernel entry clears the return-stack buffer, every function return
+/// between the `syscall` instruction and the caller's loop costs a mispredict (measured here:
+/// ~0.15 µs for one extra call level around a ~0.35 µs `epoll_wait`).
+#[inline]
 pub(crate) fn epoll_wait(
     epoll: BorrowedFd<'_>,
     events: &mut Vec<epoll::Event>,
@@ -47,15 +53,8 @@ pub(crate) fn epoll_wait(
 ) -> io::Result<()> {
     debug_assert!(events.is_empty() && events.capacity() >= max_events);
     if precise && PWAIT2.load(Ordering::Relaxed) != PWAIT2_ABSENT {
-        let timeout = timeout::timespec(timeout).expect("precise waits have a timeout");
-        match epoll_pwait2(epoll, events, max_events, &timeout) {
-            Err(err) if matches!(err.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {
-                PWAIT2.store(PWAIT2_ABSENT, Ordering::Relaxed);
-            }
-            result => {
-                PWAIT2.store(PWAIT2_PRESENT, Ordering::Relaxed);
-                return result;
-            }
+        if let Some(result) = try_epoll_pwait2(epoll, events, max_events, timeout) {
+            return result;
         }
     }
     let timespec = timeout::timespec_millis(timeout);
@@ -64,15 +63,42 @@ pub(crate) fn epoll_wait(
     Ok(())
 }
 
+/// `epoll_pwait2` with a nanosecond timeout; `None` when the kernel lacks it (`ENOSYS`) or a
+/// seccomp filter refuses it (`EPERM`), which switches the process to milliseconds for good.
+/// Out of line: only positive sub-millisecond-precision timeouts come here.
+#[cold]
+#[inline(never)]
+fn try_epoll_pwait2(
+    epoll: BorrowedFd<'_>,
+    events: &mut Vec<epoll::Event>,
+    max_events: usize,
+    timeout: Option<Duration>,
+) -> Option<io::Result<()>> {
+    let timeout = timeout::timespec(timeout).expect("precise waits have a timeout");
+    match epoll_pwait2(epoll, events, max_events, &timeout) {
+        Err(err) if matches!(err.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {
+            PWAIT2.store(PWAIT2_ABSENT, Ordering::Relaxed);
+            None
+        }
+        result => {
+            PWAIT2.store(PWAIT2_PRESENT, Ordering::Relaxed);
+            Some(result)
+        }
+    }
+}
+
 fn epoll_pwait2(
     epoll: BorrowedFd<'_>,
     events: &mut Vec<epoll::Event>,
     max_events: usize,
     timeout: &Timespec,
 ) -> io::Result<()> {
+    // `tv_nsec` is `i64` with rustix's raw Linux backend but `c_long` with its libc one.
+    #[allow(clippy::useless_conversion)]
+    let tv_nsec = i64::from(timeout.tv_nsec);
     let kernel_timeout = KernelTimespec {
-        tv_sec: i64::from(timeout.tv_sec),
-        tv_nsec: i64::from(timeout.tv_nsec),
+        tv_sec: timeout.tv_sec,
+        tv_nsec,
     };
     let max_events = libc::c_int::try_from(max_events).unwrap_or(libc::c_int::MAX);
     // SAFETY: `events` has room for `max_events` entries (the caller reserved them) and

@@ -1,0 +1,490 @@
+//! The run: modes, interleaved repetitions, one table per workload, the targets, and the
+//! files written to `docs/`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::report::{self, Check, Row, Table, median};
+use crate::svg;
+use crate::workloads::floors::{RawEpollImp, RawEpollOutOfLineImp, RawPollImp, RawSelectImp};
+use crate::workloads::ours::{EpollInto, EpollWith, PollWith, SelectWith};
+use crate::workloads::peers::{MioEdgeImp, MioImp, MioLevelImp, PollingImp};
+use crate::workloads::{Budget, Channels, raise_fd_limit, w1, w2, w3, w4};
+
+/// How much to measure.
+#[derive(Debug, Clone)]
+pub(crate) struct Mode {
+    name: &'static str,
+    reps: usize,
+    budget: Budget,
+    echo_budget: Budget,
+    w1_sizes: Vec<usize>,
+    sizes: Vec<usize>,
+    clients: Vec<usize>,
+    write_docs: bool,
+}
+
+impl Mode {
+    pub(crate) fn new(quick: bool, smallest: bool) -> Mode {
+        let ms = Duration::from_millis;
+        if smallest {
+            return Mode {
+                name: "smallest (smoke test)",
+                reps: 1,
+                budget: Budget {
+                    time: ms(1),
+                    min_batches: 1,
+                },
+                echo_budget: Budget {
+                    time: ms(10),
+                    min_batches: 1,
+                },
+                w1_sizes: vec![100],
+                sizes: vec![100],
+                clients: vec![10],
+                write_docs: false,
+            };
+        }
+        if quick {
+            return Mode {
+                name: "quick",
+                reps: 5,
+                budget: Budget {
+                    time: ms(12),
+                    min_batches: 3,
+                },
+                echo_budget: Budget {
+                    time: ms(90),
+                    min_batches: 3,
+                },
+                w1_sizes: vec![100, 1000, 10_000],
+                sizes: vec![100, 1000, 10_000],
+                clients: vec![1, 100],
+                write_docs: true,
+            };
+        }
+        Mode {
+            name: "full",
+            reps: 11,
+            budget: Budget {
+                time: ms(30),
+                min_batches: 5,
+            },
+            echo_budget: Budget {
+                time: ms(250),
+                min_batches: 5,
+            },
+            w1_sizes: vec![100, 1000, 10_000],
+            sizes: vec![100, 300, 1000, 3000, 10_000],
+            clients: vec![1, 10, 100],
+            write_docs: true,
+        }
+    }
+}
+
+/// An implementation: its name, its floor's name, and its sample function.
+type Entry<F> = (&'static str, &'static str, F);
+
+/// The entries of `module::function::<Family>` for each family.
+macro_rules! imps {
+    ($module:ident :: $function:ident; $($imp:ty),* $(,)?) => {
+        vec![$((
+            <$imp as crate::workloads::Imp>::NAME,
+            <$imp as crate::workloads::Imp>::FLOOR,
+            $module::$function::<$imp> as _,
+        )),*]
+    };
+}
+
+/// Runs `sample` for every entry, `reps` times, alternating the order each repetition.
+fn interleave<F, R>(
+    label: &str,
+    entries: &[Entry<F>],
+    reps: usize,
+    mut sample: impl FnMut(&F) -> Vec<R>,
+) -> Vec<Vec<R>> {
+    let mut results: Vec<Vec<R>> = entries.iter().map(|_| Vec::new()).collect();
+    for rep in 0..reps {
+        eprint!("\r{label}: repetition {}/{reps}   ", rep + 1);
+        let order: Vec<usize> = if rep % 2 == 0 {
+            (0..entries.len()).collect()
+        } else {
+            (0..entries.len()).rev().collect()
+        };
+        for i in order {
+            results[i].extend(sample(&entries[i].2));
+        }
+    }
+    eprintln!();
+    results
+}
+
+/// Fills one table's rows from per-size results.
+fn rows<F>(entries: &[Entry<F>], per_size: &[Vec<Vec<f64>>]) -> Vec<Row> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, floor, _))| Row {
+            name,
+            floor,
+            medians: per_size.iter().map(|r| median(&r[i])).collect(),
+        })
+        .collect()
+}
+
+type Sample = fn(&Channels, &Budget) -> Vec<f64>;
+type ChurnSample = fn(&Channels, &Budget) -> Vec<[f64; 4]>;
+type EchoSample = fn(usize, &Budget) -> Vec<f64>;
+
+fn run_w1(mode: &Mode) -> Table {
+    let entries: Vec<Entry<Sample>> = imps![w1::sample;
+        RawEpollImp, EpollWith, EpollInto, MioLevelImp, PollingImp,
+        RawPollImp, PollWith, RawSelectImp, SelectWith];
+    let per_size: Vec<_> = mode
+        .w1_sizes
+        .iter()
+        .map(|&n| {
+            let channels = Channels::new(n);
+            interleave(&format!("W1 N={n}"), &entries, mode.reps, |f| {
+                f(&channels, &mode.budget)
+            })
+        })
+        .collect();
+    Table {
+        id: "w1",
+        title: format!(
+            "W1 — libevent bench.c: µs per round (A = {} active, W = {} chained writes)",
+            w1::ACTIVE,
+            w1::WRITES
+        ),
+        unit: "µs per round",
+        size: "N",
+        sizes: mode.w1_sizes.clone(),
+        notes: vec![
+            "N one-way channels over N/2 Unix socketpairs, one channel per direction \
+             (1 fd per channel, so N = 10,000 fits the 20,000-fd limit); the same layout at \
+             every N. Each round: zero-timeout waits until all A + W one-byte messages are read."
+                .into(),
+        ],
+        rows: rows(&entries, &per_size),
+        higher_is_better: false,
+        second_floor: None,
+        growth: false,
+    }
+}
+
+fn run_w2(mode: &Mode) -> (Table, Table) {
+    let entries: Vec<Entry<ChurnSample>> = imps![w2::sample;
+        RawEpollImp, RawEpollOutOfLineImp, EpollWith, MioImp, PollingImp,
+        RawPollImp, PollWith, RawSelectImp, SelectWith];
+    let results: Vec<Vec<Vec<[f64; 4]>>> = mode
+        .sizes
+        .iter()
+        .map(|&n| {
+            let channels = Channels::new(n);
+            interleave(&format!("W2 N={n}"), &entries, mode.reps, |f| {
+                f(&channels, &mode.budget)
+            })
+        })
+        .collect();
+    let metric = |k: usize| -> Vec<Vec<Vec<f64>>> {
+        results
+            .iter()
+            .map(|per_imp| {
+                per_imp
+                    .iter()
+                    .map(|cycles| cycles.iter().map(|c| c[k]).collect())
+                    .collect()
+            })
+            .collect()
+    };
+    let main = Table {
+        id: "w2",
+        title: "W2 — registration churn: ns per operation (register, modify, unregister)".into(),
+        unit: "ns per op",
+        size: "N",
+        sizes: mode.sizes.clone(),
+        notes: vec![
+            "Register N fds for read, modify each to write, unregister each: 3·N operations per \
+             cycle. In brackets for epoll-based rows: × the inlined raw floor · × the floor \
+             whose epoll_ctl calls go through an out-of-line function."
+                .into(),
+        ],
+        rows: rows(&entries, &metric(0)),
+        higher_is_better: false,
+        second_floor: Some(("raw epoll", "raw epoll (out-of-line)")),
+        growth: true,
+    };
+    let largest = mode.sizes.len() - 1;
+    let phases = Table {
+        id: "w2-phases",
+        title: format!(
+            "W2 phases at N = {}: ns per register / modify / unregister",
+            mode.sizes[largest]
+        ),
+        unit: "ns per op",
+        size: "phase",
+        sizes: vec![1, 2, 3],
+        notes: vec!["Columns: 1 = register, 2 = modify, 3 = unregister.".into()],
+        rows: entries
+            .iter()
+            .enumerate()
+            .map(|(i, &(name, floor, _))| Row {
+                name,
+                floor,
+                medians: (1..4).map(|k| median(&metric(k)[largest][i])).collect(),
+            })
+            .collect(),
+        higher_is_better: false,
+        second_floor: Some(("raw epoll", "raw epoll (out-of-line)")),
+        growth: false,
+    };
+    (main, phases)
+}
+
+fn run_w3(mode: &Mode) -> Table {
+    let entries: Vec<Entry<Sample>> = imps![w3::sample;
+        RawEpollImp, RawEpollOutOfLineImp, EpollWith, EpollInto, MioLevelImp, MioEdgeImp, PollingImp,
+        RawPollImp, PollWith, RawSelectImp, SelectWith];
+    let per_size: Vec<_> = mode
+        .sizes
+        .iter()
+        .map(|&n| {
+            let channels = Channels::new(n);
+            interleave(&format!("W3 N={n}"), &entries, mode.reps, |f| {
+                f(&channels, &mode.budget)
+            })
+        })
+        .collect();
+    Table {
+        id: "w3",
+        title: "W3 — idle scan: ns per zero-timeout wait, N registered, 1 ready".into(),
+        unit: "ns per wait",
+        size: "N",
+        sizes: mode.sizes.clone(),
+        notes: vec![
+            "The same channels as W1, all registered for read; one holds an unread byte. \
+             mio (edge) reports it once and then nothing: it times an empty epoll_wait."
+                .into(),
+        ],
+        rows: rows(&entries, &per_size),
+        higher_is_better: false,
+        second_floor: None,
+        growth: true,
+    }
+}
+
+fn run_w4(mode: &Mode) -> Table {
+    let entries: Vec<Entry<EchoSample>> = imps![w4::sample;
+        RawEpollImp, EpollWith, MioLevelImp, MioEdgeImp, PollingImp,
+        RawPollImp, PollWith, RawSelectImp, SelectWith];
+    let per_size: Vec<_> = mode
+        .clients
+        .iter()
+        .map(|&c| {
+            interleave(&format!("W4 C={c}"), &entries, mode.reps, |f| {
+                f(c, &mode.echo_budget)
+            })
+        })
+        .collect();
+    Table {
+        id: "w4",
+        title: format!(
+            "W4 — echo over TCP loopback: messages per second ({}-byte messages)",
+            w4::MESSAGE
+        ),
+        unit: "messages/s",
+        size: "C",
+        sizes: mode.clients.clone(),
+        notes: vec![
+            "C client connections on one thread, one message in flight on each; the server \
+             is the loop under test. In brackets: the cost ratio (floor's rate ÷ this rate)."
+                .into(),
+        ],
+        rows: rows(&entries, &per_size),
+        higher_is_better: true,
+        second_floor: None,
+        growth: false,
+    }
+}
+
+/// The issue's targets, checked against the medians.
+fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
+    let worst = |table: &Table, name: &str, other: &str| -> (f64, String) {
+        (0..table.sizes.len())
+            .map(|i| (table.ratio(name, other, i), table.sizes[i]))
+            .fold((f64::MIN, String::new()), |(w, d), (r, n)| {
+                if r > w {
+                    (r, format!("at N = {n}"))
+                } else {
+                    (w, d)
+                }
+            })
+    };
+    let ratio = |what: &str, table: &Table, name: &str, other: &str, limit: f64| {
+        let (worst, detail) = worst(table, name, other);
+        Check {
+            what: what.into(),
+            worst,
+            limit,
+            detail,
+        }
+    };
+    let growth = |what: &str, table: &Table, name: &str, limit: f64| Check {
+        what: what.into(),
+        worst: table.growth_of(name),
+        limit,
+        detail: String::new(),
+    };
+    let ool = "raw epoll (out-of-line)";
+    vec![
+        ratio("W1 epoll / raw epoll", w1, "epoll", "raw epoll", 1.05),
+        ratio("W3 epoll / raw epoll", w3, "epoll", "raw epoll", 1.10),
+        ratio("W2 epoll / out-of-line raw epoll", w2, "epoll", ool, 1.05),
+        ratio("W1 epoll / polling", w1, "epoll", "polling (level)", 1.0),
+        ratio("W2 epoll / polling", w2, "epoll", "polling (level)", 1.0),
+        ratio("W3 epoll / polling", w3, "epoll", "polling (level)", 1.0),
+        ratio(
+            "W1 epoll / mio (level: re-arm)",
+            w1,
+            "epoll",
+            "mio (level: re-arm)",
+            1.0,
+        ),
+        ratio("W2 epoll / mio", w2, "epoll", "mio", 1.0),
+        ratio(
+            "W3 epoll / mio (level: re-arm)",
+            w3,
+            "epoll",
+            "mio (level: re-arm)",
+            1.0,
+        ),
+        ratio("W1 poll / raw poll", w1, "poll", "raw poll", 1.10),
+        ratio("W3 poll / raw poll", w3, "poll", "raw poll", 1.10),
+        ratio("W1 select / raw select", w1, "select", "raw select", 1.10),
+        ratio("W3 select / raw select", w3, "select", "raw select", 1.10),
+        growth("W3 epoll: cost at largest N ÷ smallest N", w3, "epoll", 1.3),
+        growth(
+            "W2 epoll: ns/op at largest N ÷ smallest N",
+            w2,
+            "epoll",
+            1.3,
+        ),
+        growth("W2 poll: ns/op at largest N ÷ smallest N", w2, "poll", 1.3),
+        growth(
+            "W2 select: ns/op at largest N ÷ smallest N",
+            w2,
+            "select",
+            1.3,
+        ),
+    ]
+}
+
+const PEERS: &str = "\
+How each implementation is driven (`selectors/benches/workloads/`):
+- **raw epoll / raw poll / raw select** (the floors): hand-written rustix loops doing the least \
+work the kernel allows — the token in the epoll event data; a persistent `pollfd` array with a \
+parallel token array; two fd bitsets copied per call.
+- **epoll, poll, select**: our `BaseSelector` over each backend, file objects `&OwnedFd`, the \
+token as key data, `select_with` (and `select_into` + `get_key` where named).
+- **mio (level: re-arm)**: mio registers edge-triggered only; level semantics are reproduced by \
+re-registering (`EPOLL_CTL_MOD`) each reported source after its handler ran, so the kernel \
+re-checks readiness and reports the source again while it is still ready — one extra \
+`epoll_ctl` per event. **mio (edge)** is mio as it is, handlers draining until `EAGAIN`.
+- **polling (level)**: `PollMode::Level` registrations and `Poller::wait` (which also arms its \
+timerfd: two extra system calls per wait).
+";
+
+fn docs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs")
+}
+
+pub(crate) fn main(mode: Mode, only: &[String]) {
+    let limit = raise_fd_limit();
+    let largest = mode
+        .sizes
+        .iter()
+        .chain(&mode.w1_sizes)
+        .max()
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        limit as usize > largest + 64,
+        "the fd limit ({limit}) is too low for N = {largest}"
+    );
+    let started = Instant::now();
+    if !only.is_empty() {
+        for id in only {
+            let tables = match id.as_str() {
+                "w1" => vec![run_w1(&mode)],
+                "w2" => {
+                    let (main, phases) = run_w2(&mode);
+                    vec![main, phases]
+                }
+                "w3" => vec![run_w3(&mode)],
+                "w4" => vec![run_w4(&mode)],
+                other => panic!("unknown workload {other}: w1, w2, w3 or w4"),
+            };
+            for table in tables {
+                println!("{}", table.markdown());
+            }
+        }
+        eprintln!("compare: {:.1} s", started.elapsed().as_secs_f64());
+        return;
+    }
+    let w1 = run_w1(&mode);
+    let (w2, w2_phases) = run_w2(&mode);
+    let w3 = run_w3(&mode);
+    let w4 = run_w4(&mode);
+    let tables = [&w1, &w2, &w2_phases, &w3, &w4];
+    let checks = checks(&w1, &w2, &w3);
+    let machine = report::machine();
+    let date = report::today();
+    let header = format!(
+        "Measured on {machine}, {date}, mode {}: medians of every timed batch over {} \
+         interleaved repetitions (A B C … then … C B A). In brackets: cost ÷ the raw floor of \
+         the same mechanism (< 1.00 is noise).\n",
+        mode.name, mode.reps
+    );
+    let mut text = header.clone();
+    for table in tables {
+        text.push('\n');
+        text.push_str(&table.markdown());
+    }
+    text.push_str("\n### Targets\n\n");
+    text.push_str(&report::checks_markdown(&checks));
+    println!("{text}");
+    eprintln!("compare: {:.1} s", started.elapsed().as_secs_f64());
+    if !mode.write_docs {
+        eprintln!("compare: {} mode writes nothing to docs/", mode.name);
+        return;
+    }
+    let dir = docs_dir();
+    std::fs::create_dir_all(&dir).expect("create docs/");
+    let subtitle = format!("{machine} · {date}");
+    for table in [&w1, &w3] {
+        let path = dir.join(format!("bench-{}.svg", table.id));
+        std::fs::write(&path, svg::chart(table, &subtitle)).expect("write the chart");
+        eprintln!("compare: wrote {}", path.display());
+    }
+    let doc = format!(
+        "# Benchmarks\n\n\
+         Reproduce with `cargo xtask bench` (full sweep, a few minutes) or `cargo xtask bench \
+         --quick` (under two minutes); both run `cargo bench -p selectors --bench compare`, \
+         which prints these tables and rewrites this file and the charts. The workloads are in \
+         `selectors/benches/workloads/` (W1 follows libevent's `test/bench.c`); criterion \
+         runs the same workloads with `cargo bench -p selectors --bench suite`.\n\n\
+         {header}\n\
+         ![W1: µs per round against N](bench-w1.svg)\n\n\
+         ![W3: ns per wait against N](bench-w3.svg)\n\n\
+         {PEERS}\n## Tables\n{}\n## Targets\n\n{}",
+        tables
+            .iter()
+            .map(|t| format!("\n{}", t.markdown()))
+            .collect::<String>(),
+        report::checks_markdown(&checks)
+    );
+    let path = dir.join("benchmarks.md");
+    std::fs::write(&path, doc).expect("write docs/benchmarks.md");
+    eprintln!("compare: wrote {}", path.display());
+}
