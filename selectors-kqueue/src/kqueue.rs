@@ -65,7 +65,7 @@ macro_rules! backend_struct {
             sys: K,
             /// Filled by `kevent`; its length is kept at the number of filters (at least 1).
             events: Vec<Kevent>,
-            /// Indexed by fd; grown by `add`, so `wait` never allocates.
+            /// Indexed by fd; grown when a filter is added, so `wait` never allocates.
             fds: Vec<Slot>,
             /// The number of filters registered (the kernel's count, not the fds').
             filters: usize,
@@ -164,9 +164,16 @@ impl<K: KqueueSys> KqueueBackend<K> {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Records that `direction`'s filter of `fd` was added (or deleted).
+    /// Records that `direction`'s filter of `fd` was added (or deleted). The table grows only
+    /// here, once the kernel has accepted the fd, so a bad fd number allocates nothing.
     fn record(&mut self, fd: RawFd, direction: Events, added: bool) {
-        let slot = &mut self.fds[fd as usize];
+        let index = fd as usize;
+        if added && index >= self.fds.len() {
+            self.fds.resize(index + 1, Slot::default());
+        }
+        let Some(slot) = self.fds.get_mut(index) else {
+            return;
+        };
         if added && !slot.watched.contains(direction) {
             slot.watched |= direction;
             self.filters += 1;
@@ -179,14 +186,20 @@ impl<K: KqueueSys> KqueueBackend<K> {
         }
     }
 
+    /// Forgets the filters recorded for `fd`, whatever the kernel holds.
+    fn forget(&mut self, fd: RawFd) {
+        if let Some(slot) = self.fds.get_mut(fd as usize) {
+            self.filters -= slot.watched.bits().count_ones() as usize;
+            slot.watched = Events::empty();
+        }
+    }
+
     /// After a failed add or modify, whose kernel state may be partly applied (a failed call
     /// says nothing of the changes before the failing one): deletes both filters of `fd`,
     /// ignoring the kernel's answers, and forgets them.
     fn purge(&mut self, fd: RawFd) {
         let _ignored = self.apply(fd, Events::empty(), Events::READ | Events::WRITE);
-        let slot = &mut self.fds[fd as usize];
-        self.filters -= slot.watched.bits().count_ones() as usize;
-        slot.watched = Events::empty();
+        self.forget(fd);
     }
 }
 
@@ -218,10 +231,6 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
 
     fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
         let fd = fd.as_raw_fd();
-        let index = fd as usize;
-        if index >= self.fds.len() {
-            self.fds.resize(index + 1, Slot::default());
-        }
         self.apply(fd, events, Events::empty())
             .inspect_err(|_| self.purge(fd))
     }
@@ -244,9 +253,7 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
         }
         let result = self.apply(fd, Events::empty(), watched);
         // Forgotten whatever the kernel said: a closed fd's filters are already gone.
-        let slot = &mut self.fds[fd as usize];
-        self.filters -= slot.watched.bits().count_ones() as usize;
-        slot.watched = Events::empty();
+        self.forget(fd);
         match result {
             Err(err) if err.raw_os_error() == Some(EBADF) => Ok(()),
             result => result,
