@@ -1,1 +1,152 @@
-//! placeholder
+//! Python's [`selectors`] module in Rust: level-triggered I/O multiplexing with one API over
+//! `select(2)`, `poll(2)`, Linux's `epoll`, illumos and Solaris's `/dev/poll`, and the BSDs'
+//! and Apple's `kqueue`.
+//!
+//! Register file objects (anything [`AsFd`]: sockets, pipes, `OwnedFd`, ...) with the
+//! [`Events`] to watch and some data of your own, then [`select`](BaseSelector::select) to
+//! get the ready ones back. [`DefaultSelector`] picks the most efficient backend of the
+//! running system, as Python's does; each backend is also available by its Python name.
+//!
+//! ```
+//! use std::io::Write;
+//! use std::os::unix::net::UnixStream;
+//! use std::time::Duration;
+//! use selectors::{DefaultSelector, EVENT_READ};
+//!
+//! let (mut writer, reader) = UnixStream::pair()?;
+//! let mut selector = DefaultSelector::<UnixStream, &str>::new()?;
+//! selector.register(reader, EVENT_READ, "reader")?;
+//! writer.write_all(b"ping")?;
+//! for (key, events) in selector.select(Some(Duration::from_secs(1)))? {
+//!     assert_eq!((*key.data(), events), ("reader", EVENT_READ));
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Backends
+//!
+//! | Operating system | Backends (Python name) | `DefaultSelector` |
+//! |---|---|---|
+//! | Linux, Android | `EpollSelector`, `PollSelector`, `SelectSelector` | epoll |
+//! | macOS, iOS, tvOS, watchOS, visionOS | `KqueueSelector`, `PollSelector`, `SelectSelector` | kqueue |
+//! | FreeBSD, NetBSD, OpenBSD, DragonFly | `KqueueSelector`, `PollSelector`, `SelectSelector` | kqueue |
+//! | illumos, Solaris | `DevpollSelector`, `PollSelector`, `SelectSelector` | devpoll |
+//! | other Unix systems | `PollSelector` | poll |
+//!
+//! `SelectSelector` watches fds of any number where the kernel accepts larger sets (Linux,
+//! Android, the BSDs, Apple's systems); on illumos and Solaris the C library's `fd_set` ends
+//! at `FD_SETSIZE`, and `register` refuses a larger fd with [`Error::FdOutOfRange`].
+//!
+//! Each backend is a crate of its own (`selectors-epoll`, ...) that decides which targets
+//! have it; this crate re-exports the ones the target has, as `EpollSelector` and
+//! `EpollBackend` and as a module (`selectors::epoll`), and has one cargo feature per backend
+//! (`select`, `poll`, `epoll`, `devpoll`, `kqueue`, all on by default). A build whose enabled
+//! features leave no backend for the target fails to compile with a message saying so.
+//!
+//! # Choosing the backend
+//!
+//! [`DefaultSelector::new`](BaseSelector::new) probes at run time in CPython's order —
+//! kqueue, epoll, devpoll, poll, select — and takes the first one the kernel lets it create.
+//! The environment variable [`SELECTORS_BACKEND`](BACKEND_ENV) (`select`, `poll`, `epoll`,
+//! `devpoll` or `kqueue`) forces one, so an application can run its own tests under each
+//! backend; a name that is unknown or not in this build is an error, not a silent fallback.
+//! [`DefaultBackend::from_name`] chooses in code, and [`available_backends`] lists the
+//! choices.
+//!
+//! [`selectors`]: https://docs.python.org/3/library/selectors.html
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+/// Expands its items when at least one backend feature is on; with none, the build stops at
+/// the `compile_error!` below, alone.
+macro_rules! cfg_any_backend_feature {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            feature = "select",
+            feature = "poll",
+            feature = "epoll",
+            feature = "devpoll",
+            feature = "kqueue"
+        ))]
+        $item
+    )*};
+}
+
+cfg_any_backend_feature! {
+    mod default;
+    mod host;
+
+    pub use default::{BACKEND_ENV, DefaultBackend, DefaultSelector, available_backends};
+}
+
+#[cfg(not(any(
+    feature = "select",
+    feature = "poll",
+    feature = "epoll",
+    feature = "devpoll",
+    feature = "kqueue"
+)))]
+compile_error!(
+    "selectors: no backend feature is enabled; enable at least one of the features \
+     `select`, `poll`, `epoll`, `devpoll`, `kqueue` (all are on by default)"
+);
+
+pub use selectors_core::{
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
+    OwnedFd, RawFd, RegisterError, Result, SelectorKey, SelectorMap, Target,
+};
+
+#[cfg(feature = "kqueue")]
+selectors_kqueue::cfg_kqueue! {
+    pub use selectors_kqueue::{KqueueBackend, KqueueSelector};
+
+    /// The kqueue backend crate, `selectors-kqueue`.
+    pub mod kqueue {
+        pub use selectors_kqueue::*;
+    }
+}
+
+#[cfg(feature = "epoll")]
+selectors_epoll::cfg_epoll! {
+    pub use selectors_epoll::{EpollBackend, EpollSelector};
+
+    /// The epoll backend crate, `selectors-epoll`.
+    pub mod epoll {
+        pub use selectors_epoll::*;
+    }
+}
+
+#[cfg(feature = "devpoll")]
+selectors_devpoll::cfg_devpoll! {
+    pub use selectors_devpoll::{DevpollBackend, DevpollSelector};
+
+    /// The /dev/poll backend crate, `selectors-devpoll`.
+    pub mod devpoll {
+        pub use selectors_devpoll::*;
+    }
+}
+
+#[cfg(feature = "poll")]
+selectors_poll::cfg_poll! {
+    pub use selectors_poll::{PollBackend, PollSelector};
+
+    /// The poll backend crate, `selectors-poll`.
+    pub mod poll {
+        pub use selectors_poll::*;
+    }
+}
+
+#[cfg(feature = "select")]
+selectors_select::cfg_select! {
+    pub use selectors_select::{SelectBackend, SelectSelector};
+
+    /// The select backend crate, `selectors-select`.
+    pub mod select {
+        pub use selectors_select::*;
+    }
+}
+
+/// The code blocks of the repository's README, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
