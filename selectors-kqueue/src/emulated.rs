@@ -54,13 +54,16 @@ struct Knote {
 /// - level-triggered filters, re-reported while the condition holds: `EVFILT_READ` when
 ///   poll(2) reports `POLLIN` (`data` = the bytes readable, from `FIONREAD`), `EVFILT_WRITE`
 ///   when it reports `POLLOUT` (`data` 1: poll does not say how much room there is), each
-///   with `EV_EOF` on hang-up (`POLLHUP`, `POLLRDHUP`; for writing also `POLLERR`, the
-///   reader gone);
+///   with `EV_EOF` on hang-up: `POLLRDHUP` (the peer stopped sending) for reading only,
+///   `POLLHUP` (the peer is gone) for both, and `POLLERR` for writing (a pipe's reader
+///   gone);
 /// - "Calling close() on a file descriptor will remove any kevents that reference the
 ///   descriptor": a descriptor that poll(2) reports as `POLLNVAL` (closed) loses its events,
 ///   and so does one a change names while it is closed.
 ///
-/// Where it differs: only `EVFILT_READ` and `EVFILT_WRITE` exist; `EV_CLEAR` (edge-triggered)
+/// Where it differs: only `EVFILT_READ` and `EVFILT_WRITE` exist; a half-close is told from
+/// a hang-up only where poll(2) has `POLLRDHUP` (Linux, FreeBSD): macOS's poll reports a
+/// half-close as `POLLHUP`, so there the emulation sets `EV_EOF` on both filters; `EV_CLEAR` (edge-triggered)
 /// is refused with `EINVAL`, as poll(2) cannot see edges; `fflags` is always 0 (the real
 /// kernel puts the socket error there with `EV_EOF`); a descriptor closed and reused (same
 /// number) before the next wait keeps its events, where the kernel drops them at close;
@@ -232,22 +235,24 @@ impl EmulatedKqueue {
 
 /// What `EVFILT_READ` asks poll(2) for: input, and the peer's shutdown where poll can say so.
 fn read_interest() -> PollFlags {
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-    return PollFlags::IN | PollFlags::RDHUP;
-    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-    return PollFlags::IN;
+    PollFlags::IN | read_hang_up()
 }
 
 /// The event a filter reports for poll's `revents`, if it triggers.
 fn ready_event(filter: i16, ident: usize, revents: PollFlags) -> Option<Kevent> {
-    let hang_up = revents.intersects(PollFlags::HUP | read_hang_up());
+    // `POLLHUP`: the peer is gone, so both directions are at end of file.
+    let hung_up = revents.contains(PollFlags::HUP);
     let (triggered, eof) = if filter == EVFILT_READ {
-        // A socket with a pending error is readable too (the read returns the error).
-        let triggered = revents.intersects(PollFlags::IN | PollFlags::ERR) || hang_up;
-        (triggered, hang_up)
+        // `POLLRDHUP`: the peer stopped sending (it may still read). A socket with a pending
+        // error is readable too: the read returns the error.
+        let eof = hung_up || revents.intersects(read_hang_up());
+        (
+            revents.intersects(PollFlags::IN | PollFlags::ERR) || eof,
+            eof,
+        )
     } else {
         // `POLLERR` on a pipe's write end: the reader is gone, which kqueue reports as EOF.
-        let eof = hang_up || revents.contains(PollFlags::ERR);
+        let eof = hung_up || revents.contains(PollFlags::ERR);
         (revents.contains(PollFlags::OUT) || eof, eof)
     };
     if !triggered {

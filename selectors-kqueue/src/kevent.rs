@@ -1,6 +1,6 @@
 //! The kernel interface the backend talks to: a plain `struct kevent`, its constants, and the
 //! two system calls, as a trait so the same logic runs over the real kernel
-//! ([`RealKqueue`](crate::RealKqueue), on kqueue systems) or the emulation
+//! (`RealKqueue`, on kqueue systems) or the emulation
 //! ([`EmulatedKqueue`](crate::EmulatedKqueue)).
 //!
 //! References: FreeBSD kqueue(2) <https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2>
@@ -15,7 +15,7 @@ use rustix::fd::RawFd;
 /// `EVFILT_READ`: the descriptor has data to read (or is at end of file).
 ///
 /// The value is that of macOS, FreeBSD, OpenBSD and DragonFly; NetBSD numbers its filters
-/// differently, and [`RealKqueue`](crate::RealKqueue) translates.
+/// differently, and `RealKqueue` translates.
 pub const EVFILT_READ: i16 = -1;
 /// `EVFILT_WRITE`: the descriptor can be written to (or the reader is gone).
 pub const EVFILT_WRITE: i16 = -2;
@@ -41,7 +41,7 @@ pub const EV_ERROR: u16 = 0x4000;
 pub const EV_EOF: u16 = 0x8000;
 
 /// A `struct kevent` in plain, portable types (the kernel's field types differ between
-/// systems; [`RealKqueue`](crate::RealKqueue) converts).
+/// systems; `RealKqueue` converts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Kevent {
     /// The identifier: the file descriptor for the read and write filters.

@@ -1,7 +1,7 @@
 //! The kqueue backend of `selectors` (macOS, iOS, tvOS, watchOS, visionOS, FreeBSD, NetBSD,
 //! OpenBSD, DragonFly): Python's `selectors.KqueueSelector`.
 //!
-//! [`KqueueSelector`] is [`BaseSelector`] over [`KqueueBackend`]: one kqueue created
+//! `KqueueSelector` is [`BaseSelector`] over [`KqueueBackend`]: one kqueue created
 //! close-on-exec, level-triggered `EVFILT_READ` / `EVFILT_WRITE` filters, one `kevent` call
 //! per register, modify and unregister (every change with `EV_RECEIPT`, so each change's
 //! error is seen and a half-done register is undone), and one `kevent` call per `select`, with
@@ -10,24 +10,29 @@
 //! and `EV_ERROR` are on [`KqueueBackend`].
 //!
 //! The backend's logic talks to the kernel through the small [`KqueueSys`] trait:
-//! - [`RealKqueue`] (on kqueue systems) is the kernel's kqueue, through rustix;
+//! - `RealKqueue` (on kqueue systems) is the kernel's kqueue, through rustix;
 //! - [`EmulatedKqueue`] (on every Unix) is an **emulation** of the kqueue semantics
 //!   documented in kqueue(2), over poll(2), so the logic can run where there is no kqueue.
 //!
 //! # What was tested where
 //!
-//! - **On Linux** the backend's logic runs against [`EmulatedKqueue`], not the real kernel:
-//!   the shared conformance suite (`tests/conformance.rs`), this crate's own cases
-//!   (`tests/kqueue.rs`: a bad fd, an empty select's timeout, merged read and write, a
-//!   partial register undone, unregister after close) and the emulator's own tests against
-//!   the man pages (`tests/emulator.rs`).
-//! - **The real-kernel path** ([`RealKqueue`], [`KqueueSelector`]) is compile-checked and
-//!   linted (`cargo check` and `cargo clippy -D warnings`, all targets) for macOS
-//!   (x86_64, aarch64), iOS (aarch64), FreeBSD, NetBSD, OpenBSD and DragonFly (x86_64) on a
-//!   Linux host; it runs for real only in the macOS and BSD jobs of the project's CI, where
-//!   the same test files run against the real kernel as well as the emulation.
+//! - **On Linux** the backend's logic runs against
+//!   [`EmulatedKqueue`], **not the real kernel**: the shared conformance suite
+//!   (`tests/conformance.rs`, tests named `kqueue_emulated::*`) and the signal suite
+//!   (`tests/signals.rs`), this crate's own cases on real sockets (`tests/kqueue.rs`,
+//!   `emulated::*`: a bad fd, an empty select's timeout, read and write merged, a partial
+//!   register or modify undone, unregister after close, hang-up and half-close), the logic
+//!   over a scripted kernel (`tests/logic.rs`: the changes submitted, receipts, merging, flag
+//!   mapping, timeouts), and the emulation itself against the man pages
+//!   (`tests/emulator.rs`).
+//! - **The real-kernel path** (`RealKqueue`, `KqueueSelector`) is only compile-checked
+//!   and linted on that Linux host (`cargo check` and `cargo clippy -D warnings`, all
+//!   targets) for x86_64 and aarch64 macOS, aarch64 iOS, and x86_64 FreeBSD, NetBSD,
+//!   OpenBSD and DragonFly. It runs for real only in the macOS and BSD jobs of the project's
+//!   CI, where `tests/conformance.rs`, `tests/signals.rs` and `tests/kqueue.rs` also
+//!   instantiate every case over the real kernel (`kqueue::*`, `real::*`).
 //!
-//! On systems without kqueue this crate has [`KqueueBackend`] over the emulation only, and on
+//! On other Unix systems this crate has [`KqueueBackend`] over the emulation only, and on
 //! non-Unix systems nothing: it compiles everywhere so that `cargo test --workspace` works on
 //! every host.
 //!
@@ -36,17 +41,16 @@
 //! use std::io::Write;
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
-//! use selectors_kqueue::{BaseSelector, EmulatedKqueue, KqueueBackend, EVENT_READ, EVENT_WRITE};
+//! use selectors_kqueue::{EmulatedKqueueSelector, EVENT_READ, EVENT_WRITE};
 //!
-//! // On macOS and the BSDs, `KqueueSelector::<UnixStream, &str>::new()` is the real thing.
-//! let backend = KqueueBackend::<EmulatedKqueue>::with_sys(selectors_kqueue::KqueueSys::kqueue()?);
-//! let mut selector = BaseSelector::<_, UnixStream, &str>::with_backend(backend);
+//! // On macOS and the BSDs, `KqueueSelector` is the same over the real kernel.
+//! let mut selector = EmulatedKqueueSelector::<UnixStream, &str>::new()?;
 //! let (mut a, b) = UnixStream::pair()?;
 //! selector.register(b, EVENT_READ | EVENT_WRITE, "b")?;
 //! a.write_all(b"ping")?;
 //! let ready = selector.select(Some(Duration::from_secs(1)))?;
 //! assert_eq!(ready.len(), 1); // one entry for both filters
-//! assert_eq!(ready[0].1, EVENT_READ | EVENT_WRITE);
+//! assert_eq!((*ready[0].0.data(), ready[0].1), ("b", EVENT_READ | EVENT_WRITE));
 //! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -276,6 +276,9 @@ fn hang_up_sets_eof_on_both_filters() {
     assert_eq!((write.filter, write.flags & EV_EOF), (EVFILT_WRITE, EV_EOF));
 }
 
+/// Linux's poll(2) reports a half-close as `POLLRDHUP`, apart from `POLLHUP`; macOS's reports
+/// it as `POLLHUP`, which the emulation must take for a full hang-up.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn half_close_sets_eof_on_the_read_filter_only() {
     let _serial = serial();
