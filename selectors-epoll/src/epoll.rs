@@ -18,7 +18,7 @@ pub struct EpollBackend {
     epoll: OwnedFd,
     /// Filled by `epoll_wait`; its capacity is kept at the number of registrations (at least
     /// 1, bpo-23009), so one call reports every ready fd.
-    events: Vec<epoll::Event>,
+    events: sys::EventBuffer,
     registered: usize,
     timeouts: TimeoutResolution,
 }
@@ -46,7 +46,7 @@ impl EpollBackend {
     fn create(timeouts: TimeoutResolution) -> io::Result<Self> {
         Ok(EpollBackend {
             epoll: epoll::create(CreateFlags::CLOEXEC)?,
-            events: Vec::with_capacity(1),
+            events: sys::EventBuffer(Vec::with_capacity(1)),
             registered: 0,
             timeouts,
         })
@@ -117,20 +117,20 @@ impl Backend for EpollBackend {
         R: FnMut(RawFd, Events),
     {
         let max_events = self.registered.max(1);
-        self.events.clear();
-        if self.events.capacity() < max_events {
-            self.events.reserve_exact(max_events);
+        self.events.0.clear();
+        if self.events.0.capacity() < max_events {
+            self.events.0.reserve_exact(max_events);
         }
         let precise = self.timeouts == TimeoutResolution::Best
             && timeout.is_some_and(|t| !t.is_zero() && t.subsec_nanos() % 1_000_000 != 0);
         sys::epoll_wait(
             self.epoll.as_fd(),
-            &mut self.events,
+            &mut self.events.0,
             max_events,
             timeout,
             precise,
         )?;
-        for event in self.events.iter().copied() {
+        for event in self.events.0.iter().copied() {
             // `epoll::Event` is packed on x86_64: copy fields out rather than borrow them.
             let (flags, data) = (event.flags, event.data);
             let events =
@@ -144,3 +144,12 @@ impl Backend for EpollBackend {
         Some(self.epoll.as_raw_fd())
     }
 }
+
+/// The selector is `Send` (and the backend `Sync`) whenever its file objects and data are:
+/// checked at compile time.
+const _: () = {
+    const fn assert_send_sync<S: Send + Sync>() {}
+    const fn assert_send<S: Send>() {}
+    assert_send_sync::<EpollBackend>();
+    assert_send::<EpollSelector<OwnedFd, ()>>();
+};

@@ -25,6 +25,19 @@ const PWAIT2_ABSENT: u8 = 2;
 /// Whether this process has found `epoll_pwait2` to work.
 static PWAIT2: AtomicU8 = AtomicU8::new(PWAIT2_UNKNOWN);
 
+/// The buffer `epoll_wait` fills.
+///
+/// rustix's `epoll::Event` keeps its user data in a union that may hold a pointer, so a
+/// `Vec` of them is neither `Send` nor `Sync`, and neither would the selector be. This backend
+/// only ever stores fd numbers in that union (`EventData::new_u64`), never a pointer.
+pub(crate) struct EventBuffer(pub(crate) Vec<epoll::Event>);
+
+// SAFETY: the events hold plain integers (fd numbers written by `EventData::new_u64`), never a
+// pointer, so moving the buffer to another thread moves nothing thread-bound.
+unsafe impl Send for EventBuffer {}
+// SAFETY: as above; shared references only allow reading those integers.
+unsafe impl Sync for EventBuffer {}
+
 /// The kernel's `struct __kernel_timespec`, which `epoll_pwait2` takes on every architecture
 /// (64-bit seconds even on 32-bit targets).
 #[repr(C)]
