@@ -149,6 +149,10 @@ impl EmulatedKqueue {
 
     /// Waits for events and fills `events` (FreeBSD's `kqueue_scan`).
     fn scan(&mut self, events: &mut [Kevent], timeout: Option<&Timespec>) -> io::Result<usize> {
+        // No room: return at once, before the timeout is even looked at (bpo-29255).
+        if events.is_empty() {
+            return Ok(0);
+        }
         let timeout = match timeout {
             None => None,
             Some(ts) if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) => {
@@ -157,9 +161,6 @@ impl EmulatedKqueue {
             }
             Some(ts) => Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)),
         };
-        if events.is_empty() {
-            return Ok(0);
-        }
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut remaining = timeout;
         loop {
