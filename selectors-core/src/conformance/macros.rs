@@ -1,0 +1,152 @@
+//! The macros that turn the cases into `#[test]`s named after a backend.
+
+/// Runs the whole conformance suite for a backend: expands to `mod $name { #[test] fn <case>()
+/// ... }`, one test per case, so test names read `epoll::register_rejects_empty_events`.
+///
+/// `conformance_suite!(name, BackendType)` runs every common case;
+/// `conformance_suite!(name, BackendType, scalable)` adds [`many_fds`] (CPython runs it for
+/// its poll, epoll, devpoll and kqueue selectors). `BackendType` is any
+/// [`Backend`](crate::Backend) type visible where the macro is called; the test crate needs
+/// `selectors-core` with the `conformance` feature as a dev-dependency.
+///
+/// Every case runs under [`FdLock::shared`]. The expansion also defines `$name::borrow_raw`,
+/// the [`BorrowRaw`] function the raw-fd cases take (the test crate's `unsafe` block for
+/// them), which the backend's own cases can use too.
+///
+/// [`many_fds`]: crate::conformance::many_fds
+/// [`FdLock::shared`]: crate::conformance::FdLock::shared
+/// [`BorrowRaw`]: crate::conformance::BorrowRaw
+#[macro_export]
+macro_rules! conformance_suite {
+    ($name:ident, $backend:ty, scalable) => {
+        $crate::conformance_suite!(@suite $name, $backend, [many_fds]);
+    };
+    ($name:ident, $backend:ty) => {
+        $crate::conformance_suite!(@suite $name, $backend, []);
+    };
+    (@suite $name:ident, $backend:ty, [$($exclusive:ident)*]) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// Python's raw-fd registration: a `BorrowedFd` for an fd number.
+            #[allow(dead_code)]
+            pub(crate) fn borrow_raw(fd: $crate::RawFd) -> $crate::BorrowedFd<'static> {
+                // SAFETY: the cases keep each fd they borrow open for as long as the selector
+                // may pass it to the kernel, except where closing it behind the selector's
+                // back is the point of the case: then the selector only hands the number to
+                // the kernel, which answers `EBADF`, `ENOENT` or `POLLNVAL`. Negative numbers
+                // other than -1 (the niche) are refused by the selector before any use.
+                unsafe { $crate::BorrowedFd::borrow_raw(fd) }
+            }
+
+            $crate::conformance_suite!(@plain $backend;
+                register_returns_key
+                register_rejects_empty_events
+                register_rejects_unknown_event_bits
+                register_kernel_failure_changes_nothing
+                register_accepts_dup_of_registered_fd
+                unregister_returns_key
+                unregister_rejects_unknown_fd
+                unregister_ignores_backend_errors
+                unregister_stops_reporting
+                modify_changes_events
+                modify_data_only_makes_no_system_call
+                modify_rejects_unknown_fd
+                modify_validates_events_first
+                get_key_finds_registered_key
+                get_map_is_a_view_keyed_by_fd
+                select_reports_only_ready_fds
+                select_read_and_write_in_one_entry
+                select_is_level_triggered
+                select_hangup_is_masked_by_key
+                select_tcp_loopback
+                select_forms_agree
+                select_random_exchange
+                empty_select_polls
+                empty_select_sleeps_for_timeout
+                select_timeout_bounds
+                sub_millisecond_timeout_never_returns_early
+                interrupted_select_resumes_with_remaining_time
+                interrupt_check_can_end_select
+                drop_releases_file_objects
+            );
+            $crate::conformance_suite!(@borrowed $backend;
+                register_rejects_negative_fd
+                register_rejects_duplicate_fd
+                register_checks_events_then_fd_then_duplicate
+                unregister_after_fd_close
+                unregister_after_fd_close_and_reuse
+                modify_failure_removes_key_from_map_and_kernel
+                close_releases_file_objects
+                fileno_is_the_kernel_object
+            );
+            $(
+                // Takes `FdLock::exclusive` itself.
+                #[test]
+                fn $exclusive() {
+                    $crate::conformance::$exclusive::<$backend>();
+                }
+            )*
+        }
+    };
+    (@plain $backend:ty; $($case:ident)*) => {
+        $(
+            #[test]
+            fn $case() {
+                let _fds = $crate::conformance::FdLock::shared();
+                $crate::conformance::$case::<$backend>();
+            }
+        )*
+    };
+    (@borrowed $backend:ty; $($case:ident)*) => {
+        $(
+            #[test]
+            fn $case() {
+                let _fds = $crate::conformance::FdLock::shared();
+                $crate::conformance::$case::<$backend>(borrow_raw);
+            }
+        )*
+    };
+}
+
+/// Runs the signal cases for a backend (PEP 475 with real signals): expands to
+/// `mod $name { #[test] fn <case>() ... }`. Put it in a test binary of its own: it installs a
+/// process-wide `SIGALRM` handler (without `SA_RESTART`), which is what the expansion's
+/// `unsafe` block does.
+#[macro_export]
+macro_rules! signal_suite {
+    ($name:ident, $backend:ty) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// Installs the counting handler for the test signal.
+            fn install_handler() {
+                let action = $crate::conformance::counting_sigaction();
+                // SAFETY: the handler only increments an atomic counter, which is
+                // async-signal-safe; the disposition is process-wide, and this test binary
+                // holds nothing but the signal cases, which all install the same handler.
+                let installed = unsafe {
+                    $crate::conformance::nix::sys::signal::sigaction(
+                        $crate::conformance::TEST_SIGNAL,
+                        &action,
+                    )
+                };
+                installed.expect("sigaction");
+            }
+
+            #[test]
+            fn signal_during_select_resumes() {
+                $crate::conformance::signal_during_select_resumes::<$backend>(install_handler);
+            }
+
+            #[test]
+            fn signal_with_failing_check_ends_select() {
+                $crate::conformance::signal_with_failing_check_ends_select::<$backend>(
+                    install_handler,
+                );
+            }
+        }
+    };
+}

@@ -1,0 +1,60 @@
+//! The conformance suite: the behaviour every backend must share, as generic test cases.
+//!
+//! Each case is a plain function generic over a [`Backend`](crate::Backend), which panics with
+//! a message saying what went wrong. A backend crate runs all of them with one macro call in
+//! an integration test, and each case becomes a `#[test]` named after the backend
+//! (`epoll::register_rejects_empty_events`, `poll::select_random_exchange`, ...):
+//!
+//! ```text
+//! // selectors-epoll/tests/conformance.rs
+//! use selectors_epoll::EpollBackend;
+//! selectors_core::conformance_suite!(epoll, EpollBackend, scalable);
+//! // selectors-epoll/tests/signals.rs (a binary of its own: signal handlers are process-wide)
+//! selectors_core::signal_suite!(epoll, EpollBackend);
+//! ```
+//!
+//! The cases cover CPython's `test_selectors.py` (the list is in `docs/conformance.md`) and
+//! each rule where this crate improves on CPython. Cases run on real fds (socket pairs, TCP on
+//! 127.0.0.1); those that need to watch or break the backend wrap it in [`Faulty`], which
+//! delegates to it unchanged unless told to fail.
+//!
+//! Where backends legitimately differ (a closed registered fd, a regular file), the case is a
+//! function of its own that only the backend concerned calls: [`select_closed_fd_is_ebadf`],
+//! [`poll_closed_fd_is_reported`], [`epoll_closed_fd_is_forgotten`],
+//! [`epoll_register_regular_file_is_eperm`], [`select_accepts_fd_above_fd_setsize`].
+//!
+//! Some cases register raw fd numbers, as Python's `register(fd, ...)` does, and close them
+//! behind the selector's back. That needs `unsafe { BorrowedFd::borrow_raw(fd) }`, which this
+//! crate forbids, so those cases take a [`BorrowRaw`] function that the macros define in the
+//! test crate.
+#![cfg(unix)]
+
+mod faulty;
+mod lifecycle;
+mod lookup;
+mod macros;
+mod many;
+mod modify;
+mod register;
+mod select;
+mod signals;
+mod specific;
+mod support;
+mod timing;
+mod unregister;
+
+pub use faulty::{Calls, Faulty};
+pub use lifecycle::*;
+pub use lookup::*;
+pub use many::*;
+pub use modify::*;
+pub use register::*;
+pub use select::*;
+pub use signals::*;
+pub use specific::*;
+pub use support::*;
+pub use timing::*;
+pub use unregister::*;
+
+/// The `nix` crate, for the signal suite's handler installation in the test crate.
+pub use nix;

@@ -1,0 +1,509 @@
+//! Core's own rules, over a scripted in-memory backend: validation order, rollback, modify and
+//! unregister rules, the EINTR/deadline loop, the interrupt check, clamped waits and result
+//! masking. The backend never touches the kernel; the fds are real only because the file
+//! objects must be `AsFd`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use selectors_core::{AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, Error, Events, RawFd};
+
+const R: Events = Events::READ;
+const W: Events = Events::WRITE;
+const RW: Events = Events::all();
+const EBADF: i32 = 9;
+const ENOSPC: i32 = 28;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Call {
+    Add(RawFd, Events),
+    Modify(RawFd, Events, Events),
+    Delete(RawFd, Events),
+    Wait(Option<Duration>),
+    Close,
+}
+
+/// What the next `wait` does.
+#[derive(Debug)]
+enum Step {
+    /// Sleeps this long, then fails with `EINTR`.
+    Interrupted(Duration),
+    /// Returns at once with nothing, as a kernel does when a clamped timeout ends.
+    Nothing,
+    /// Reports these fds at once.
+    Report(Vec<(RawFd, Events)>),
+    /// Fails with this errno.
+    Fail(i32),
+}
+
+#[derive(Debug, Default)]
+struct Script {
+    calls: Vec<Call>,
+    fail_add: Option<i32>,
+    fail_modify: Option<i32>,
+    fail_delete: Option<i32>,
+    /// Waits beyond the script sleep for their whole timeout and report nothing.
+    waits: VecDeque<Step>,
+}
+
+#[derive(Debug, Default)]
+struct Fake(Rc<RefCell<Script>>);
+
+fn errno(errno: Option<i32>) -> io::Result<()> {
+    errno.map_or(Ok(()), |errno| Err(io::Error::from_raw_os_error(errno)))
+}
+
+impl Backend for Fake {
+    fn new() -> io::Result<Self> {
+        Ok(Fake::default())
+    }
+
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+
+    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        let mut script = self.0.borrow_mut();
+        script.calls.push(Call::Add(fd.as_raw_fd(), events));
+        errno(script.fail_add.take())
+    }
+
+    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
+        let mut script = self.0.borrow_mut();
+        script.calls.push(Call::Modify(fd.as_raw_fd(), old, new));
+        errno(script.fail_modify.take())
+    }
+
+    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        let mut script = self.0.borrow_mut();
+        script.calls.push(Call::Delete(fd.as_raw_fd(), events));
+        errno(script.fail_delete.take())
+    }
+
+    fn wait<F>(&mut self, timeout: Option<Duration>, mut ready: F) -> io::Result<()>
+    where
+        F: FnMut(RawFd, Events),
+    {
+        let step = {
+            let mut script = self.0.borrow_mut();
+            script.calls.push(Call::Wait(timeout));
+            script.waits.pop_front()
+        };
+        match step {
+            Some(Step::Interrupted(after)) => {
+                std::thread::sleep(after);
+                Err(io::ErrorKind::Interrupted.into())
+            }
+            Some(Step::Nothing) => Ok(()),
+            Some(Step::Report(fds)) => {
+                fds.into_iter().for_each(|(fd, events)| ready(fd, events));
+                Ok(())
+            }
+            Some(Step::Fail(code)) => errno(Some(code)),
+            None => {
+                std::thread::sleep(timeout.expect("an unscripted wait must have a timeout"));
+                Ok(())
+            }
+        }
+    }
+
+    fn close(self) -> io::Result<()> {
+        self.0.borrow_mut().calls.push(Call::Close);
+        Ok(())
+    }
+}
+
+type Selector<F = Rc<File>, T = u32> = BaseSelector<Fake, F, T>;
+
+/// A selector over a fresh script, and the script.
+fn selector<F: AsFd, T>() -> (BaseSelector<Fake, F, T>, Rc<RefCell<Script>>) {
+    let script = Rc::new(RefCell::new(Script::default()));
+    (BaseSelector::with_backend(Fake(Rc::clone(&script))), script)
+}
+
+/// An open file with an fd of its own (the fake backend never uses it).
+fn file() -> Rc<File> {
+    Rc::new(File::open("/dev/null").expect("open /dev/null"))
+}
+
+fn fd(file: &Rc<File>) -> RawFd {
+    file.as_raw_fd()
+}
+
+fn calls(script: &Rc<RefCell<Script>>) -> Vec<Call> {
+    std::mem::take(&mut script.borrow_mut().calls)
+}
+
+fn waits(script: &Rc<RefCell<Script>>, steps: impl IntoIterator<Item = Step>) {
+    script.borrow_mut().waits.extend(steps);
+}
+
+fn timeouts(calls: &[Call]) -> Vec<Option<Duration>> {
+    calls
+        .iter()
+        .filter_map(|call| match call {
+            Call::Wait(timeout) => Some(*timeout),
+            _ => None,
+        })
+        .collect()
+}
+
+fn error_name(error: &Error) -> &'static str {
+    match error {
+        Error::InvalidEvents(_) => "InvalidEvents",
+        Error::InvalidFd(_) => "InvalidFd",
+        Error::AlreadyRegistered(_) => "AlreadyRegistered",
+        Error::NotRegistered(_) => "NotRegistered",
+        Error::Os(_) => "Os",
+        _ => "other",
+    }
+}
+
+#[test]
+fn register_checks_events_then_fd_then_duplicate() {
+    let registered: &'static File = Box::leak(Box::new(File::open("/dev/null").expect("open")));
+    let (mut selector, script) = selector::<BorrowedFd<'static>, u32>();
+    let fd = registered.as_raw_fd();
+    selector
+        .register(registered.as_fd(), R, 1)
+        .expect("register");
+    assert_eq!(calls(&script), [Call::Add(fd, R)]);
+    // SAFETY: -10 is not the niche value -1, and the selector refuses a negative fd before it
+    // could reach any system call (the fake backend makes none anyway).
+    let negative = unsafe { BorrowedFd::borrow_raw(-10) };
+    let cases = [
+        (negative, Events::empty(), "InvalidEvents"),
+        (negative, Events::from_bits_retain(4), "InvalidEvents"),
+        (
+            registered.as_fd(),
+            Events::from_bits_retain(0x83),
+            "InvalidEvents",
+        ),
+        (negative, W, "InvalidFd"),
+        (registered.as_fd(), W, "AlreadyRegistered"),
+    ];
+    for (target, events, expected) in cases {
+        let err = selector.register(target, events, 2).unwrap_err();
+        assert_eq!(
+            error_name(err.error()),
+            expected,
+            "{events:?} for {target:?}"
+        );
+        assert_eq!(err.fileobj().as_raw_fd(), target.as_raw_fd());
+        assert_eq!(calls(&script), [], "a refused register reached the backend");
+        assert_eq!(selector.len(), 1);
+        assert_eq!(*selector.get_key(fd).expect("get_key").data(), 1);
+    }
+}
+
+#[test]
+fn register_failure_changes_nothing_and_returns_the_file_object() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    script.borrow_mut().fail_add = Some(ENOSPC);
+    let err = selector.register(Rc::clone(&a), RW, 5).unwrap_err();
+    assert_eq!(err.error().raw_os_error(), Some(ENOSPC));
+    let (_, fileobj, data) = err.into_parts();
+    assert!(
+        Rc::ptr_eq(&fileobj, &a) && data == 5,
+        "the file object and data come back"
+    );
+    assert!(selector.is_empty() && selector.get_key(fd(&a)).is_err());
+    assert_eq!(
+        calls(&script),
+        [Call::Add(fd(&a), RW)],
+        "no rollback call needed"
+    );
+    selector.register(fileobj, RW, 5).expect("register again");
+    assert_eq!(selector.len(), 1);
+}
+
+#[test]
+fn modify_failure_deletes_from_backend_and_map() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    calls(&script);
+    script.borrow_mut().fail_modify = Some(EBADF);
+    let err = selector.modify(fd(&a), W, 2).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(EBADF));
+    assert_eq!(
+        calls(&script),
+        [Call::Modify(fd(&a), R, W), Call::Delete(fd(&a), R)]
+    );
+    assert!(selector.is_empty());
+    assert_eq!(
+        Rc::strong_count(&a),
+        1,
+        "the dropped key released its file object"
+    );
+}
+
+#[test]
+fn modify_validates_first_and_calls_backend_only_for_new_events() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    calls(&script);
+    let refused = [
+        (fd(&a), Events::empty(), "InvalidEvents"),
+        (999, Events::from_bits_retain(4), "InvalidEvents"),
+        (-1, Events::empty(), "InvalidEvents"),
+        (999, W, "NotRegistered"),
+        (-1, W, "InvalidFd"),
+    ];
+    for (target, events, expected) in refused {
+        let err = selector.modify(target, events, 9).unwrap_err();
+        assert_eq!(error_name(&err), expected, "modify({target}, {events:?})");
+    }
+    selector.modify(fd(&a), R, 2).expect("new data");
+    selector.modify(fd(&a), R, 2).expect("nothing new");
+    *selector.data_mut(fd(&a)).expect("data_mut") += 1;
+    assert_eq!(calls(&script), [], "no backend call without new events");
+    let key = selector.modify(&*a, RW, 4).expect("new events");
+    assert_eq!((key.events(), *key.data()), (RW, 4));
+    assert_eq!(calls(&script), [Call::Modify(fd(&a), R, RW)]);
+}
+
+#[test]
+fn unregister_ignores_delete_errors() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), W, 1).expect("register");
+    script.borrow_mut().fail_delete = Some(EBADF);
+    let key = selector.unregister(&*a).expect("unregister");
+    assert_eq!((key.fd(), key.events(), *key.data()), (fd(&a), W, 1));
+    assert!(selector.is_empty());
+    assert_eq!(calls(&script).last(), Some(&Call::Delete(fd(&a), W)));
+    assert!(matches!(
+        selector.unregister(&*a),
+        Err(Error::NotRegistered(_))
+    ));
+    assert_eq!(calls(&script), []);
+}
+
+#[test]
+fn eintr_retries_with_the_remaining_time_until_the_deadline() {
+    let (mut selector, script): (Selector, _) = selector();
+    let slice = Duration::from_millis(10);
+    waits(&script, (0..3).map(|_| Step::Interrupted(slice)));
+    let timeout = Duration::from_millis(60);
+    let start = Instant::now();
+    assert!(selector.select(Some(timeout)).expect("select").is_empty());
+    assert!(
+        start.elapsed() >= timeout,
+        "returned early: {:?}",
+        start.elapsed()
+    );
+    let timeouts = timeouts(&calls(&script));
+    assert_eq!(timeouts.len(), 4, "{timeouts:?}");
+    assert_eq!(
+        timeouts[0],
+        Some(timeout),
+        "the first wait gets the timeout as given"
+    );
+    for (i, pair) in timeouts.windows(2).enumerate() {
+        let (before, after) = (pair[0].expect("timeout"), pair[1].expect("timeout"));
+        assert!(after + slice <= before, "wait {i}: {timeouts:?}");
+    }
+}
+
+#[test]
+fn eintr_past_the_deadline_returns_no_events() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    waits(&script, [Step::Interrupted(Duration::from_millis(30))]);
+    assert!(
+        selector
+            .select(Some(Duration::from_millis(10)))
+            .expect("select")
+            .is_empty()
+    );
+    assert_eq!(
+        timeouts(&calls(&script)).len(),
+        1,
+        "no wait after the deadline"
+    );
+    // Polling (`Some(ZERO)`) is not retried either: the report stays for the next select.
+    waits(&script, [Step::Interrupted(Duration::ZERO)]);
+    waits(&script, [Step::Report(vec![(fd(&a), R)])]);
+    assert!(
+        selector
+            .select(Some(Duration::ZERO))
+            .expect("select")
+            .is_empty()
+    );
+    assert_eq!(calls(&script), [Call::Wait(Some(Duration::ZERO))]);
+    assert_eq!(selector.select(None).expect("select").len(), 1);
+}
+
+#[test]
+fn eintr_without_timeout_retries_with_none_and_runs_the_check() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    let checks = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&checks);
+    selector.set_interrupt_check(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    });
+    waits(&script, (0..3).map(|_| Step::Interrupted(Duration::ZERO)));
+    waits(&script, [Step::Report(vec![(fd(&a), R)])]);
+    let ready = selector.select(None).expect("select");
+    assert_eq!(ready.len(), 1);
+    assert_eq!(timeouts(&calls(&script)), [None; 4]);
+    assert_eq!(
+        checks.load(Ordering::Relaxed),
+        3,
+        "the check runs once per EINTR"
+    );
+}
+
+#[test]
+fn interrupt_check_error_ends_select_at_once() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    selector.set_interrupt_check(|| Err(io::Error::new(io::ErrorKind::TimedOut, "a signal")));
+    waits(&script, [Step::Interrupted(Duration::ZERO)]);
+    waits(&script, [Step::Report(vec![(fd(&a), R)])]);
+    let err = selector.select(None).unwrap_err();
+    match err {
+        Error::Os(err) => {
+            assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+            assert_eq!(err.to_string(), "a signal");
+        }
+        other => panic!("got {other:?}"),
+    }
+    assert_eq!(
+        timeouts(&calls(&script)).len(),
+        1,
+        "no wait after the check's error"
+    );
+}
+
+#[test]
+fn wait_errors_keep_their_errno() {
+    let (mut selector, script): (Selector, _) = selector();
+    waits(&script, [Step::Fail(EBADF)]);
+    let err = selector.select(None).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(EBADF));
+    assert_eq!(calls(&script).len(), 1);
+}
+
+#[test]
+fn a_clamped_wait_waits_again_until_the_deadline() {
+    let (mut selector, script): (Selector, _) = selector();
+    waits(&script, (0..3).map(|_| Step::Nothing));
+    let timeout = Duration::from_millis(40);
+    let start = Instant::now();
+    assert!(selector.select(Some(timeout)).expect("select").is_empty());
+    assert!(
+        start.elapsed() >= timeout,
+        "returned early: {:?}",
+        start.elapsed()
+    );
+    let given = timeouts(&calls(&script));
+    assert_eq!(
+        given.len(),
+        4,
+        "three early returns, then the rest: {given:?}"
+    );
+    assert!(
+        given
+            .iter()
+            .all(|t| t.is_some_and(|t| t <= timeout && !t.is_zero()))
+    );
+    // Blocking: an early return with nothing waits again, still blocking.
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    calls(&script);
+    waits(&script, [Step::Nothing, Step::Report(vec![(fd(&a), R)])]);
+    assert_eq!(selector.select(None).expect("select").len(), 1);
+    assert_eq!(timeouts(&calls(&script)), [None, None]);
+}
+
+#[test]
+fn results_are_masked_and_unknown_fds_dropped() {
+    let (mut selector, script): (Selector, _) = selector();
+    let (a, b, c) = (file(), file(), file());
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    selector.register(Rc::clone(&b), W, 2).expect("register");
+    selector.register(Rc::clone(&c), RW, 3).expect("register");
+    let report = vec![
+        (fd(&a), RW),
+        (fd(&b), R),
+        (fd(&c), W),
+        (99_999, RW),
+        (-5, R),
+    ];
+    waits(&script, [Step::Report(report.clone())]);
+    let mut ready: Vec<_> = selector
+        .select(None)
+        .expect("select")
+        .into_iter()
+        .map(|(key, events)| (*key.data(), events))
+        .collect();
+    ready.sort_unstable();
+    assert_eq!(
+        ready,
+        [(1, R), (3, W)],
+        "masked by the key; empty and unknown dropped"
+    );
+    waits(&script, [Step::Report(report)]);
+    let mut buffer = vec![(0, R); 5];
+    assert_eq!(
+        selector
+            .select_into(None, &mut buffer)
+            .expect("select_into"),
+        2
+    );
+    assert_eq!(buffer.len(), 2);
+    // A wait that reported only fds outside the map returns no events, as Python does,
+    // rather than waiting again.
+    waits(&script, [Step::Report(vec![(99_999, R), (fd(&b), R)])]);
+    calls(&script);
+    assert!(selector.select(None).expect("select").is_empty());
+    assert_eq!(calls(&script).len(), 1);
+}
+
+#[test]
+fn the_backend_gets_the_timeout_unrounded_and_rounding_happens_once() {
+    use selectors_core::timeout::{ceil_millis, timespec_micros};
+    let (mut selector, script): (Selector, _) = selector();
+    let timeout = Duration::from_nanos(9_000_001);
+    waits(&script, [Step::Nothing]);
+    selector.select(Some(timeout)).expect("select");
+    assert_eq!(timeouts(&calls(&script))[0], Some(timeout));
+    // CPython's epoll measured 10, 14 and 68 ms for these (double rounding); one integer
+    // ceiling gives the exact values, and rounds anything above up.
+    for ms in [9, 13, 67] {
+        assert_eq!(ceil_millis(Some(Duration::from_millis(ms))), ms as i32);
+        assert_eq!(
+            ceil_millis(Some(Duration::from_millis(ms) + Duration::from_nanos(1))),
+            ms as i32 + 1
+        );
+    }
+    // CPython's select measured 67 001 µs for 0.067 s (a float artefact).
+    let ts = timespec_micros(Some(Duration::from_millis(67))).expect("timespec");
+    assert_eq!((ts.tv_sec, ts.tv_nsec), (0, 67_000_000));
+}
+
+#[test]
+fn close_closes_the_backend_and_drops_file_objects() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 1).expect("register");
+    calls(&script);
+    selector.close().expect("close");
+    assert_eq!(calls(&script), [Call::Close]);
+    assert_eq!(Rc::strong_count(&a), 1);
+}

@@ -1,0 +1,34 @@
+//! The conformance suite on select, and select's own cases.
+// The targets where `selectors_select::SelectBackend` exists (`cfg_select!`).
+#![cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+
+use selectors_core::conformance;
+use selectors_select::SelectBackend;
+
+// CPython runs its many-fds case only for the "scalable" selectors; this select has no
+// FD_SETSIZE cap on these targets (rustix's unlimited fd sets), so it runs it too.
+selectors_core::conformance_suite!(select, SelectBackend, scalable);
+
+/// A registered fd closed behind the selector's back fails every `select` with `EBADF`.
+#[test]
+fn select_closed_fd_is_ebadf() {
+    conformance::select_closed_fd_is_ebadf::<SelectBackend>(select::borrow_raw);
+}
+
+/// No `FD_SETSIZE` cap: an fd above 1024 registers and is reported.
+#[test]
+fn select_accepts_fd_above_fd_setsize() {
+    conformance::select_accepts_fd_above_fd_setsize::<SelectBackend>();
+}
