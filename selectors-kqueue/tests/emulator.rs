@@ -6,7 +6,6 @@
 #![cfg(unix)]
 
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard};
@@ -281,6 +280,7 @@ fn hang_up_sets_eof_on_both_filters() {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn half_close_sets_eof_on_the_read_filter_only() {
+    use std::net::Shutdown;
     let _serial = serial();
     let (a, b) = UnixStream::pair().unwrap();
     let mut kq = kq();
