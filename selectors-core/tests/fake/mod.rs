@@ -1,0 +1,163 @@
+//! A scripted in-memory backend for core's rule tests: it logs every call, fails the calls it
+//! is told to, and plays a script of wait outcomes. It never touches the kernel; the fds are
+//! real only because the file objects must be `AsFd`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io;
+use std::rc::Rc;
+use std::time::Duration;
+
+use selectors_core::{AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, Error, Events, RawFd};
+
+pub(crate) const R: Events = Events::READ;
+pub(crate) const W: Events = Events::WRITE;
+pub(crate) const RW: Events = Events::all();
+pub(crate) const EBADF: i32 = 9;
+pub(crate) const ENOSPC: i32 = 28;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Call {
+    Add(RawFd, Events),
+    Modify(RawFd, Events, Events),
+    Delete(RawFd, Events),
+    Wait(Option<Duration>),
+    Close,
+}
+
+/// What the next `wait` does.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Sleeps this long, then fails with `EINTR`.
+    Interrupted(Duration),
+    /// Returns at once with nothing, as a kernel does when a clamped timeout ends.
+    Nothing,
+    /// Reports these fds at once.
+    Report(Vec<(RawFd, Events)>),
+    /// Fails with this errno.
+    Fail(i32),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Script {
+    pub(crate) calls: Vec<Call>,
+    pub(crate) fail_add: Option<i32>,
+    pub(crate) fail_modify: Option<i32>,
+    pub(crate) fail_delete: Option<i32>,
+    /// Waits beyond the script sleep for their whole timeout and report nothing.
+    pub(crate) waits: VecDeque<Step>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Fake(pub(crate) Rc<RefCell<Script>>);
+
+fn errno(errno: Option<i32>) -> io::Result<()> {
+    errno.map_or(Ok(()), |errno| Err(io::Error::from_raw_os_error(errno)))
+}
+
+impl Backend for Fake {
+    fn new() -> io::Result<Self> {
+        Ok(Fake::default())
+    }
+
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+
+    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        let mut script = self.0.borrow_mut();
+        script.calls.push(Call::Add(fd.as_raw_fd(), events));
+        errno(script.fail_add.take())
+    }
+
+    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
+        let mut script = self.0.borrow_mut();
+        script.calls.push(Call::Modify(fd.as_raw_fd(), old, new));
+        errno(script.fail_modify.take())
+    }
+
+    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        let mut script = self.0.borrow_mut();
+        script.calls.push(Call::Delete(fd.as_raw_fd(), events));
+        errno(script.fail_delete.take())
+    }
+
+    fn wait<F>(&mut self, timeout: Option<Duration>, mut ready: F) -> io::Result<()>
+    where
+        F: FnMut(RawFd, Events),
+    {
+        let step = {
+            let mut script = self.0.borrow_mut();
+            script.calls.push(Call::Wait(timeout));
+            script.waits.pop_front()
+        };
+        match step {
+            Some(Step::Interrupted(after)) => {
+                std::thread::sleep(after);
+                Err(io::ErrorKind::Interrupted.into())
+            }
+            Some(Step::Nothing) => Ok(()),
+            Some(Step::Report(fds)) => {
+                fds.into_iter().for_each(|(fd, events)| ready(fd, events));
+                Ok(())
+            }
+            Some(Step::Fail(code)) => errno(Some(code)),
+            None => {
+                std::thread::sleep(timeout.expect("an unscripted wait must have a timeout"));
+                Ok(())
+            }
+        }
+    }
+
+    fn close(self) -> io::Result<()> {
+        self.0.borrow_mut().calls.push(Call::Close);
+        Ok(())
+    }
+}
+
+pub(crate) type Selector<F = Rc<File>, T = u32> = BaseSelector<Fake, F, T>;
+
+/// A selector over a fresh script, and the script.
+pub(crate) fn selector<F: AsFd, T>() -> (BaseSelector<Fake, F, T>, Rc<RefCell<Script>>) {
+    let script = Rc::new(RefCell::new(Script::default()));
+    (BaseSelector::with_backend(Fake(Rc::clone(&script))), script)
+}
+
+/// An open file with an fd of its own (the fake backend never uses it).
+pub(crate) fn file() -> Rc<File> {
+    Rc::new(File::open("/dev/null").expect("open /dev/null"))
+}
+
+pub(crate) fn fd(file: &Rc<File>) -> RawFd {
+    file.as_raw_fd()
+}
+
+pub(crate) fn calls(script: &Rc<RefCell<Script>>) -> Vec<Call> {
+    std::mem::take(&mut script.borrow_mut().calls)
+}
+
+pub(crate) fn waits(script: &Rc<RefCell<Script>>, steps: impl IntoIterator<Item = Step>) {
+    script.borrow_mut().waits.extend(steps);
+}
+
+pub(crate) fn timeouts(calls: &[Call]) -> Vec<Option<Duration>> {
+    calls
+        .iter()
+        .filter_map(|call| match call {
+            Call::Wait(timeout) => Some(*timeout),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn error_name(error: &Error) -> &'static str {
+    match error {
+        Error::InvalidEvents(_) => "InvalidEvents",
+        Error::InvalidFd(_) => "InvalidFd",
+        Error::AlreadyRegistered(_) => "AlreadyRegistered",
+        Error::NotRegistered(_) => "NotRegistered",
+        Error::Os(_) => "Os",
+        _ => "other",
+    }
+}
