@@ -115,3 +115,19 @@ macro_rules! cfg_kqueue {
         )*
     };
 }
+
+/// Every kqueue selector is `Send` whenever its file objects and data are: checked at compile
+/// time, for the emulated kernel here and the real one where it exists.
+#[cfg(unix)]
+const _: () = {
+    const fn assert_send<S: Send>() {}
+    assert_send::<selectors_core::BaseSelector<KqueueBackend<EmulatedKqueue>, rustix::fd::OwnedFd>>(
+    );
+};
+
+cfg_kqueue! {
+    const _: () = {
+        const fn assert_send<S: Send>() {}
+        assert_send::<KqueueSelector<rustix::fd::OwnedFd>>();
+    };
+}

@@ -36,6 +36,7 @@ fn interest(events: Events) -> PollFlags {
 }
 
 impl PollBackend {
+    #[inline]
     fn position(&self, fd: RawFd) -> Option<usize> {
         match *self.position_by_fd.get(usize::try_from(fd).ok()?)? {
             ABSENT => None,
@@ -43,6 +44,7 @@ impl PollBackend {
         }
     }
 
+    #[inline]
     fn set_position(&mut self, fd: RawFd, position: Option<usize>) {
         let index = fd as usize;
         if index >= self.position_by_fd.len() {
@@ -50,6 +52,20 @@ impl PollBackend {
         }
         self.position_by_fd[index] = position.map_or(ABSENT, |p| (p + 1) as u32);
     }
+}
+
+/// Python's rule on `revents` (`Events::from_kernel`), on the flags themselves: their integer
+/// type is `u16` on some systems and `i16` on others.
+#[inline]
+fn events_of(revents: PollFlags) -> Events {
+    let mut events = Events::empty();
+    if !revents.difference(PollFlags::IN).is_empty() {
+        events |= Events::WRITE;
+    }
+    if !revents.difference(PollFlags::OUT).is_empty() {
+        events |= Events::READ;
+    }
+    events
 }
 
 impl Backend for PollBackend {
@@ -61,6 +77,7 @@ impl Backend for PollBackend {
         "poll"
     }
 
+    #[inline]
     fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
         let raw = fd.as_raw_fd();
         self.pollfds.push(sys::pollfd(raw, interest(events)));
@@ -68,6 +85,7 @@ impl Backend for PollBackend {
         Ok(())
     }
 
+    #[inline]
     fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
         let raw = fd.as_raw_fd();
         let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
@@ -75,6 +93,7 @@ impl Backend for PollBackend {
         Ok(())
     }
 
+    #[inline]
     fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
         let raw = fd.as_raw_fd();
         let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
@@ -87,6 +106,7 @@ impl Backend for PollBackend {
         Ok(())
     }
 
+    #[inline]
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
         R: FnMut(RawFd, Events),
@@ -101,11 +121,7 @@ impl Backend for PollBackend {
                 continue;
             }
             remaining -= 1;
-            let events = Events::from_kernel(
-                revents.bits().into(),
-                PollFlags::IN.bits().into(),
-                PollFlags::OUT.bits().into(),
-            );
+            let events = events_of(revents);
             ready(sys::raw_fd(pollfd), events);
         }
         Ok(())

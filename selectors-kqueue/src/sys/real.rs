@@ -24,6 +24,13 @@ pub struct RealKqueue {
     events: Vec<Event>,
 }
 
+// SAFETY: rustix's `kqueue::Event` keeps `udata` as a pointer, which makes the buffers
+// `!Send`/`!Sync`; here `udata` only ever carries the integer of a `Kevent` (made with
+// `ptr::without_provenance_mut`), never a pointer to memory, so nothing thread-bound moves.
+unsafe impl Send for RealKqueue {}
+// SAFETY: as above; a shared reference only allows reading those integers.
+unsafe impl Sync for RealKqueue {}
+
 impl fmt::Debug for RealKqueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RealKqueue")
