@@ -7,8 +7,8 @@
 //! - every crate's `Cargo.toml` has `[lints] workspace = true`;
 //! - no `todo!(`, `unimplemented!(` or `#[ignore` in any code;
 //! - files stay small: a warning over [`WARN_LINES`], an error over [`MAX_LINES`];
-//! - every backend crate runs the conformance suite: `tests/conformance.rs` calls
-//!   `conformance_suite!`.
+//! - every backend crate, and the facade for `DefaultSelector`, runs the conformance suite:
+//!   `tests/conformance.rs` calls `conformance_suite!`.
 //!
 //! The rules look at code only: comments and string contents are blanked first
 //! ([`code::code_lines`]), so prose may say "unsafe" freely.
@@ -50,7 +50,7 @@ pub(crate) fn run() -> Result {
             report.error(&manifest, 0, "no `[lints] workspace = true`");
         }
     }
-    for member in members.iter().filter(|m| is_backend(m)) {
+    for member in members.iter().filter(|m| runs_conformance(m)) {
         let suite = Path::new(member).join("tests/conformance.rs");
         match fs::read_to_string(root.join(&suite)) {
             Ok(source) if calls_suite(&source) => {}
@@ -285,8 +285,9 @@ fn has_workspace_lints(manifest: &str) -> bool {
     false
 }
 
-fn is_backend(member: &str) -> bool {
-    member.starts_with("selectors-") && member != "selectors-core"
+/// The backend crates and the facade: every crate with a selector type.
+fn runs_conformance(member: &str) -> bool {
+    member.starts_with("selectors") && member != "selectors-core"
 }
 
 fn calls_suite(source: &str) -> bool {
