@@ -12,13 +12,16 @@
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris",
 ))]
 
 use selectors_core::conformance;
 use selectors_select::SelectBackend;
 
 // CPython runs its many-fds case only for the "scalable" selectors; this select has no
-// FD_SETSIZE cap on these targets (rustix's unlimited fd sets), so it runs it too.
+// FD_SETSIZE cap on most targets (rustix's unlimited fd sets) and a 65 536 one on 64-bit
+// illumos and Solaris, so it runs it too.
 selectors_core::conformance_suite!(select, SelectBackend, scalable);
 
 /// A registered fd closed behind the selector's back fails every `select` with `EBADF`.

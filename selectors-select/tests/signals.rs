@@ -12,6 +12,8 @@
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris",
 ))]
 
 use selectors_select::SelectBackend;

@@ -204,18 +204,13 @@ pub fn assert_elapsed(what: &str, start: Instant, min: Duration, max: Duration) 
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (capped at 65 536, as CPython's
 /// `test_above_fd_setsize` does) and returns the soft limit now in force.
-#[allow(
-    clippy::useless_conversion,
-    clippy::unnecessary_fallible_conversions,
-    reason = "rlim_t is u64 on Linux and macOS, i64 on FreeBSD and DragonFly"
-)]
 pub fn raise_fd_limit() -> u64 {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    // rustix rather than nix: nix has no `setrlimit` on Solaris.
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     const CAP: u64 = 1 << 16;
-    let (soft_raw, hard_raw) =
-        getrlimit(Resource::RLIMIT_NOFILE).expect("getrlimit(RLIMIT_NOFILE)");
-    let soft = u64::try_from(soft_raw).unwrap_or(0);
-    let hard = u64::try_from(hard_raw).unwrap_or(u64::MAX);
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current.unwrap_or(u64::MAX);
+    let hard = limit.maximum.unwrap_or(u64::MAX);
     let wanted = hard.min(CAP);
     if soft >= wanted {
         return soft;
@@ -223,9 +218,11 @@ pub fn raise_fd_limit() -> u64 {
     // macOS refuses a soft limit above OPEN_MAX (10 240) even when the hard limit is higher.
     const OPEN_MAX: u64 = 10_240;
     for candidate in [wanted, wanted.min(OPEN_MAX)] {
-        // `candidate` is at most `hard`, so it fits wherever `hard_raw` does.
-        let raw = candidate.try_into().unwrap_or(hard_raw);
-        if candidate > soft && setrlimit(Resource::RLIMIT_NOFILE, raw, hard_raw).is_ok() {
+        let raised = Rlimit {
+            current: Some(candidate),
+            maximum: limit.maximum,
+        };
+        if candidate > soft && setrlimit(Resource::Nofile, raised).is_ok() {
             return candidate;
         }
     }
