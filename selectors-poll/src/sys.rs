@@ -11,6 +11,7 @@ use selectors_core::timeout;
 ///
 /// rustix ties a `PollFd` to the lifetime of the borrowed fd; the array outlives any one
 /// borrow, so the entry is made from the raw number.
+#[inline]
 pub(crate) fn pollfd(fd: RawFd, events: PollFlags) -> PollFd<'static> {
     // SAFETY: the fd is only ever passed to `poll(2)`, which does not access the file it
     // names and reports `POLLNVAL` for an fd that is no longer open; `BaseSelector` owns the
@@ -27,6 +28,7 @@ pub(crate) fn raw_fd(pollfd: &PollFd<'_>) -> RawFd {
 
 /// `poll(fds, timeout)` with the timeout rounded up to whole milliseconds (poll's resolution);
 /// returns the number of entries with events.
+#[inline]
 pub(crate) fn poll(
     pollfds: &mut [PollFd<'static>],
     timeout: Option<Duration>,

@@ -19,6 +19,10 @@
 //!   runner does the same.
 //! - `--only wN` (repeatable): run only those workloads; prints their tables, writes nothing
 //!   (for profiling one workload).
+//! - `--wall`: time W1–W3 by the wall clock instead of the measuring thread's CPU time. These
+//!   workloads never block, so the two agree on an idle machine; on a shared one the CPU time
+//!   leaves out the time other processes held the core (W4, two threads that block, always
+//!   uses the wall clock).
 //!
 //! Timings are never asserted.
 
@@ -49,10 +53,11 @@ fn main() {
             "--quick" => quick = true,
             "--smallest" => smallest = true,
             "--only" => only.extend(args.next()),
+            "--wall" => workloads::WALL_CLOCK.store(true, std::sync::atomic::Ordering::Relaxed),
             // cargo bench passes `--bench`; cargo test passes nothing or test filters.
             "--bench" => bench = true,
             "-h" | "--help" => {
-                println!("usage: compare [--quick] [--smallest] [--only w1|w2|w3|w4]...");
+                println!("usage: compare [--quick] [--smallest] [--wall] [--only w1|w2|w3|w4]...");
                 return;
             }
             other if other.starts_with('-') => {

@@ -28,6 +28,7 @@ pub(crate) fn check_fd(_fd: RawFd) -> io::Result<()> {
 
 /// `select(nfds, readers, writers, NULL, timeout)` with the timeout rounded up to whole
 /// microseconds; returns the number of ready (fd, direction) pairs.
+#[inline]
 pub(crate) fn select(
     nfds: RawFd,
     readers: &mut [FdSetElement],

@@ -2,6 +2,7 @@
 //! files written to `docs/`.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::report::{self, Check, Row, Table, median};
@@ -9,7 +10,7 @@ use crate::svg;
 use crate::workloads::floors::{RawEpollImp, RawEpollOutOfLineImp, RawPollImp, RawSelectImp};
 use crate::workloads::ours::{EpollInto, EpollWith, PollWith, SelectWith};
 use crate::workloads::peers::{MioEdgeImp, MioImp, MioLevelImp, PollingImp};
-use crate::workloads::{Budget, Channels, raise_fd_limit, w1, w2, w3, w4};
+use crate::workloads::{Budget, Channels, WALL_CLOCK, raise_fd_limit, w1, w2, w3, w4};
 
 /// How much to measure.
 #[derive(Debug, Clone)]
@@ -24,21 +25,22 @@ pub(crate) struct Mode {
     write_docs: bool,
 }
 
+/// A sample's budget: `millis` of timed batches, and at least `batches` of them.
+fn budget(millis: u64, batches: usize) -> Budget {
+    Budget {
+        time: Duration::from_millis(millis),
+        min_batches: batches,
+    }
+}
+
 impl Mode {
     pub(crate) fn new(quick: bool, smallest: bool) -> Mode {
-        let ms = Duration::from_millis;
         if smallest {
             return Mode {
                 name: "smallest (smoke test)",
                 reps: 1,
-                budget: Budget {
-                    time: ms(1),
-                    min_batches: 1,
-                },
-                echo_budget: Budget {
-                    time: ms(10),
-                    min_batches: 1,
-                },
+                budget: budget(1, 1),
+                echo_budget: budget(10, 1),
                 w1_sizes: vec![100],
                 sizes: vec![100],
                 clients: vec![10],
@@ -48,15 +50,9 @@ impl Mode {
         if quick {
             return Mode {
                 name: "quick",
-                reps: 5,
-                budget: Budget {
-                    time: ms(12),
-                    min_batches: 3,
-                },
-                echo_budget: Budget {
-                    time: ms(90),
-                    min_batches: 3,
-                },
+                reps: 16,
+                budget: budget(7, 2),
+                echo_budget: budget(40, 2),
                 w1_sizes: vec![100, 1000, 10_000],
                 sizes: vec![100, 1000, 10_000],
                 clients: vec![1, 100],
@@ -65,15 +61,9 @@ impl Mode {
         }
         Mode {
             name: "full",
-            reps: 11,
-            budget: Budget {
-                time: ms(30),
-                min_batches: 5,
-            },
-            echo_budget: Budget {
-                time: ms(250),
-                min_batches: 5,
-            },
+            reps: 30,
+            budget: budget(15, 3),
+            echo_budget: budget(150, 3),
             w1_sizes: vec![100, 1000, 10_000],
             sizes: vec![100, 300, 1000, 3000, 10_000],
             clients: vec![1, 10, 100],
@@ -334,7 +324,11 @@ fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
         what: what.into(),
         worst: table.growth_of(name),
         limit,
-        detail: String::new(),
+        detail: format!(
+            "its floor ({}) grows {:.2}",
+            table.row(name).map_or("?", |row| row.floor),
+            table.growth_of(table.row(name).map_or(name, |row| row.floor))
+        ),
     };
     let ool = "raw epoll (out-of-line)";
     vec![
@@ -440,10 +434,17 @@ pub(crate) fn main(mode: Mode, only: &[String]) {
     let checks = checks(&w1, &w2, &w3);
     let machine = report::machine();
     let date = report::today();
+    let clock = if WALL_CLOCK.load(Ordering::Relaxed) {
+        "wall-clock time"
+    } else {
+        "the measuring thread's CPU time (user + system; these workloads never block, so on \
+         an idle machine it is the wall-clock time, and on a shared one it leaves out the time \
+         other processes held the core)"
+    };
     let header = format!(
         "Measured on {machine}, {date}, mode {}: medians of every timed batch over {} \
-         interleaved repetitions (A B C … then … C B A). In brackets: cost ÷ the raw floor of \
-         the same mechanism (< 1.00 is noise).\n",
+         interleaved repetitions (A B C … then … C B A); W1–W3 time {clock}, W4 the wall \
+         clock. In brackets: cost ÷ the raw floor of the same mechanism (below 1.00 is noise).\n",
         mode.name, mode.reps
     );
     let mut text = header.clone();

@@ -12,11 +12,35 @@ const RIGHT: f64 = 250.0;
 const TOP: f64 = 70.0;
 const BOTTOM: f64 = 60.0;
 
-/// Distinct colours, in row order.
-const COLOURS: [&str; 10] = [
-    "#000000", "#1f77b4", "#17becf", "#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#2ca02c",
-    "#7f7f7f", "#e377c2",
-];
+/// A line's colour and dash: one hue per mechanism (epoll blues, poll greens, select reds),
+/// floors dashed, peers in their own hues.
+fn style(name: &str) -> (&'static str, bool) {
+    match name {
+        "raw epoll" => ("#000000", true),
+        "raw epoll (out-of-line)" => ("#888888", true),
+        "epoll" => ("#1f5fd0", false),
+        "epoll (select_into)" => ("#5fb8f0", false),
+        "raw poll" => ("#1a7a1a", true),
+        "poll" => ("#3cc23c", false),
+        "raw select" => ("#a01010", true),
+        "select" => ("#e84040", false),
+        "mio (level: re-arm)" => ("#ff8c00", false),
+        "mio (edge)" => ("#ffc870", false),
+        "polling (level)" => ("#8e44ad", false),
+        _ => ("#555555", false),
+    }
+}
+
+/// A tick label: 200, 500, 1k, 20k, 1M.
+fn tick_label(value: f64) -> String {
+    if value >= 1e6 {
+        format!("{}M", value / 1e6)
+    } else if value >= 1e3 {
+        format!("{}k", value / 1e3)
+    } else {
+        number(value)
+    }
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -92,7 +116,7 @@ pub(crate) fn chart(table: &Table, subtitle: &str) -> String {
             LEFT + plot_w,
             LEFT - 6.0,
             ty + 4.0,
-            number(tick)
+            tick_label(tick)
         );
     }
     for &n in &table.sizes {
@@ -123,8 +147,8 @@ pub(crate) fn chart(table: &Table, subtitle: &str) -> String {
     );
     // One line per implementation; floors dashed; legend on the right.
     for (i, row) in table.rows.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
-        let dash = if row.name == row.floor {
+        let (colour, dashed) = style(row.name);
+        let dash = if dashed {
             r#" stroke-dasharray="6 3""#
         } else {
             ""

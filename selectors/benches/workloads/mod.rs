@@ -20,11 +20,47 @@ pub(crate) mod w2;
 pub(crate) mod w3;
 pub(crate) mod w4;
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::fd::OwnedFd;
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+use rustix::time::{ClockId, clock_gettime};
+
+/// Measure wall-clock time instead of the measuring thread's CPU time (see [`Timer`]).
+pub(crate) static WALL_CLOCK: AtomicBool = AtomicBool::new(false);
+
+/// Times W1–W3. By default it reads the measuring thread's CPU time (user + system,
+/// `CLOCK_THREAD_CPUTIME_ID`): these workloads never block, so on an idle machine that equals
+/// the wall-clock time, and on a shared one it leaves out the time other processes ran while
+/// this thread waited for a core. [`WALL_CLOCK`] switches to `Instant`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timer(Duration);
+
+impl Timer {
+    #[inline]
+    pub(crate) fn start() -> Timer {
+        Timer(Timer::now())
+    }
+
+    #[inline]
+    pub(crate) fn elapsed(&self) -> Duration {
+        Timer::now().saturating_sub(self.0)
+    }
+
+    #[inline]
+    fn now() -> Duration {
+        if WALL_CLOCK.load(Ordering::Relaxed) {
+            static EPOCH: OnceLock<Instant> = OnceLock::new();
+            EPOCH.get_or_init(Instant::now).elapsed()
+        } else {
+            let now = clock_gettime(ClockId::ThreadCPUTime);
+            Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+        }
+    }
+}
 
 /// How long one sample of a workload measures (setup excluded), in timed batches.
 #[derive(Debug, Clone, Copy)]

@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use super::{Budget, Channels, EventLoop, Imp, Interest};
+use super::{Budget, Channels, EventLoop, Imp, Interest, Timer};
 
 /// Channels fired at the start of a round (`bench.c -a`).
 pub(crate) const ACTIVE: usize = 100;
@@ -51,7 +51,7 @@ impl<'fd, L: EventLoop<'fd>> Bench<'fd, L> {
             channels.send(j * stride);
         }
         let (mut fired, mut writes, mut count) = (active, WRITES, 0);
-        let start = Instant::now();
+        let timer = Timer::start();
         while count < fired {
             self.event_loop.poll(Some(Duration::ZERO), |token| {
                 let i = token as usize;
@@ -64,7 +64,7 @@ impl<'fd, L: EventLoop<'fd>> Bench<'fd, L> {
                 }
             });
         }
-        let elapsed = start.elapsed();
+        let elapsed = timer.elapsed();
         black_box(count);
         elapsed
     }

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use super::{Budget, Channels, EventLoop, Imp, Interest};
+use super::{Budget, Channels, EventLoop, Imp, Interest, Timer};
 
 /// Waits in the warm-up, which also sizes the timed batches (about 1 ms each).
 const WARM_UP: u32 = 64;
@@ -36,13 +36,13 @@ impl<'fd, L: EventLoop<'fd>> Bench<'fd, L> {
     /// `waits` zero-timeout waits, timed as a whole.
     pub(crate) fn waits(&mut self, waits: u32) -> Duration {
         let mut reported = 0_usize;
-        let start = Instant::now();
+        let timer = Timer::start();
         for _ in 0..waits {
             reported += self.event_loop.poll(Some(Duration::ZERO), |token| {
                 black_box(token);
             });
         }
-        let elapsed = start.elapsed();
+        let elapsed = timer.elapsed();
         if !L::EDGE {
             assert_eq!(
                 reported, waits as usize,
