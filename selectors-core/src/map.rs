@@ -10,6 +10,10 @@ use crate::{SelectorKey, Target};
 /// Marks an unused slot of the fd table; slab indices are stored as `index + 1`.
 const VACANT: u32 = 0;
 
+/// Where a key sits in a [`KeyMap`]: valid until the map next changes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot(usize);
+
 /// The registrations of one selector: keys in a [`Slab`] (dense, reused slots, so iteration
 /// costs O(registrations)) and a table indexed by fd holding each key's slab slot, so every
 /// lookup is two array reads: O(1), no hashing.
@@ -47,34 +51,56 @@ impl<F, T> KeyMap<F, T> {
     }
 
     #[inline]
-    pub(crate) fn get_mut(&mut self, fd: RawFd) -> Option<&mut SelectorKey<F, T>> {
-        let slot = self.slot(fd)?;
-        self.keys.get_mut(slot)
-    }
-
-    #[inline]
     pub(crate) fn contains(&self, fd: RawFd) -> bool {
         self.slot(fd).is_some()
     }
 
-    /// Inserts a key whose fd (non-negative) is not in the map yet.
-    #[inline]
+    /// Inserts a key whose fd (non-negative) is not in the map yet. Always inlined into
+    /// `register`, its one caller: a call here costs more than the insert itself.
+    #[inline(always)]
     pub(crate) fn insert(&mut self, key: SelectorKey<F, T>) -> &mut SelectorKey<F, T> {
         let index = usize::try_from(key.fd).expect("the selector checks fds are non-negative");
         debug_assert!(!self.contains(key.fd));
         if index >= self.slot_by_fd.len() {
-            self.slot_by_fd.resize(index + 1, VACANT);
+            self.grow_table(index);
         }
         let slot = self.keys.insert(key);
         self.slot_by_fd[index] = u32::try_from(slot + 1).expect("fewer than 2^32 registrations");
         &mut self.keys[slot]
     }
 
+    /// Grows the fd table to hold `index`: rare, so kept out of `insert`'s inlined body.
+    #[cold]
+    #[inline(never)]
+    fn grow_table(&mut self, index: usize) {
+        self.slot_by_fd.resize(index + 1, VACANT);
+    }
+
+    /// The slot of `fd`'s key, for the `*_at` methods: one table read, however many of them
+    /// follow.
     #[inline]
-    pub(crate) fn remove(&mut self, fd: RawFd) -> Option<SelectorKey<F, T>> {
-        let slot = self.slot(fd)?;
-        self.slot_by_fd[fd as usize] = VACANT;
-        Some(self.keys.remove(slot))
+    pub(crate) fn find(&self, fd: RawFd) -> Option<Slot> {
+        self.slot(fd).map(Slot)
+    }
+
+    /// The key in `slot` (found by [`find`](Self::find) since the map last changed).
+    #[inline]
+    pub(crate) fn at(&self, slot: Slot) -> &SelectorKey<F, T> {
+        &self.keys[slot.0]
+    }
+
+    /// The key in `slot`, mutably. Its fd must not be changed.
+    #[inline]
+    pub(crate) fn at_mut(&mut self, slot: Slot) -> &mut SelectorKey<F, T> {
+        &mut self.keys[slot.0]
+    }
+
+    /// Removes the key in `slot`.
+    #[inline]
+    pub(crate) fn remove_at(&mut self, slot: Slot) -> SelectorKey<F, T> {
+        let key = self.keys.remove(slot.0);
+        self.slot_by_fd[key.fd as usize] = VACANT;
+        key
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &SelectorKey<F, T>> {
@@ -171,8 +197,10 @@ mod tests {
         assert!(map.get(-1).is_none());
         assert!(map.get(6).is_none());
         assert!(map.get(100_000).is_none());
-        assert_eq!(map.remove(5).map(|k| k.fd), Some(5));
-        assert!(map.remove(5).is_none());
+        let five = map.find(5).expect("5 is in the map");
+        assert_eq!(map.at(five).fd, 5);
+        assert_eq!(map.remove_at(five).fd, 5);
+        assert!(map.find(5).is_none());
         map.insert(key(7));
         assert_eq!(map.get(7).map(|k| k.data), Some(7));
         let mut fds: Vec<_> = map.iter().map(|k| k.fd).collect();

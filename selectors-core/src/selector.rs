@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rustix::fd::{AsFd, AsRawFd, RawFd};
 
-use crate::map::{KeyMap, SelectorMap};
+use crate::map::{KeyMap, SelectorMap, Slot};
 use crate::wait::{InterruptCheck, wait_loop};
 use crate::{Backend, Error, Events, RegisterError, Result, SelectorKey, Target};
 
@@ -100,8 +100,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
     #[inline]
     pub fn unregister(&mut self, target: impl Target) -> Result<SelectorKey<F, T>> {
-        let fd = registered_fd(&self.map, target.target_fd())?;
-        let key = self.map.remove(fd).expect("registered_fd checked the map");
+        let slot = registered(&self.map, target.target_fd())?;
+        let key = self.map.remove_at(slot);
         // The fd may be closed or reused by now; the backend forgets it either way.
         let _ignored = self.backend.delete(key.fileobj.as_fd(), key.events);
         Ok(key)
@@ -127,18 +127,19 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         if !events.is_valid_mask() {
             return Err(Error::invalid_events(events));
         }
-        let fd = registered_fd(&self.map, target.target_fd())?;
-        let key = self.map.get_mut(fd).expect("registered_fd checked the map");
+        let slot = registered(&self.map, target.target_fd())?;
+        let key = self.map.at(slot);
         if key.events != events {
             if let Err(err) = self.backend.modify(key.fileobj.as_fd(), key.events, events) {
                 let _ignored = self.backend.delete(key.fileobj.as_fd(), key.events);
-                self.map.remove(fd);
+                self.map.remove_at(slot);
                 return Err(Error::Os(err));
             }
-            key.events = events;
         }
+        let key = self.map.at_mut(slot);
+        key.events = events;
         key.data = data;
-        Ok(self.map.get(fd).expect("the key is still registered"))
+        Ok(key)
     }
 
     /// The key registered for `target`.
@@ -147,8 +148,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
     #[inline]
     pub fn get_key(&self, target: impl Target) -> Result<&SelectorKey<F, T>> {
-        let fd = registered_fd(&self.map, target.target_fd())?;
-        Ok(self.map.get(fd).expect("registered_fd checked the map"))
+        let slot = registered(&self.map, target.target_fd())?;
+        Ok(self.map.at(slot))
     }
 
     /// The data of `target`, mutably: changing data needs no system call.
@@ -157,12 +158,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
     #[inline]
     pub fn data_mut(&mut self, target: impl Target) -> Result<&mut T> {
-        let fd = registered_fd(&self.map, target.target_fd())?;
-        Ok(&mut self
-            .map
-            .get_mut(fd)
-            .expect("registered_fd checked the map")
-            .data)
+        let slot = registered(&self.map, target.target_fd())?;
+        Ok(&mut self.map.at_mut(slot).data)
     }
 
     /// A read-only view of the registrations, keyed by fd.
@@ -296,15 +293,14 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     }
 }
 
-/// Resolves a target to a registered fd: negative is `InvalidFd`, unknown is `NotRegistered`.
+/// Resolves a target to its key's slot: a negative fd is `InvalidFd`, an unknown one
+/// `NotRegistered`.
 #[inline]
-fn registered_fd<F, T>(map: &KeyMap<F, T>, fd: RawFd) -> Result<RawFd> {
+fn registered<F, T>(map: &KeyMap<F, T>, fd: RawFd) -> Result<Slot> {
     if fd < 0 {
         Err(Error::InvalidFd(fd))
-    } else if map.contains(fd) {
-        Ok(fd)
     } else {
-        Err(Error::NotRegistered(fd))
+        map.find(fd).ok_or(Error::NotRegistered(fd))
     }
 }
 

@@ -27,6 +27,9 @@
 //! Timings are never asserted.
 
 #[cfg(target_os = "linux")]
+#[path = "runner/output.rs"]
+mod output;
+#[cfg(target_os = "linux")]
 #[path = "runner/report.rs"]
 mod report;
 #[cfg(target_os = "linux")]

@@ -1,16 +1,14 @@
 //! The run: modes, interleaved repetitions, one table per workload, the targets, and the
 //! files written to `docs/`.
 
-use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::report::{self, Check, Row, Table, median};
-use crate::svg;
+use crate::output;
+use crate::report::{self, Row, Table, median};
 use crate::workloads::floors::{RawEpollImp, RawEpollOutOfLineImp, RawPollImp, RawSelectImp};
 use crate::workloads::ours::{EpollInto, EpollWith, PollWith, SelectWith};
 use crate::workloads::peers::{MioEdgeImp, MioImp, MioLevelImp, PollingImp};
-use crate::workloads::{Budget, Channels, WALL_CLOCK, raise_fd_limit, w1, w2, w3, w4};
+use crate::workloads::{Budget, Channels, raise_fd_limit, w1, w2, w3, w4};
 
 /// How much to measure.
 #[derive(Debug, Clone)]
@@ -298,101 +296,6 @@ fn run_w4(mode: &Mode) -> Table {
     }
 }
 
-/// The issue's targets, checked against the medians.
-fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
-    let worst = |table: &Table, name: &str, other: &str| -> (f64, String) {
-        (0..table.sizes.len())
-            .map(|i| (table.ratio(name, other, i), table.sizes[i]))
-            .fold((f64::MIN, String::new()), |(w, d), (r, n)| {
-                if r > w {
-                    (r, format!("at N = {n}"))
-                } else {
-                    (w, d)
-                }
-            })
-    };
-    let ratio = |what: &str, table: &Table, name: &str, other: &str, limit: f64| {
-        let (worst, detail) = worst(table, name, other);
-        Check {
-            what: what.into(),
-            worst,
-            limit,
-            detail,
-        }
-    };
-    let growth = |what: &str, table: &Table, name: &str, limit: f64| Check {
-        what: what.into(),
-        worst: table.growth_of(name),
-        limit,
-        detail: format!(
-            "its floor ({}) grows {:.2}",
-            table.row(name).map_or("?", |row| row.floor),
-            table.growth_of(table.row(name).map_or(name, |row| row.floor))
-        ),
-    };
-    let ool = "raw epoll (out-of-line)";
-    vec![
-        ratio("W1 epoll / raw epoll", w1, "epoll", "raw epoll", 1.05),
-        ratio("W3 epoll / raw epoll", w3, "epoll", "raw epoll", 1.10),
-        ratio("W2 epoll / out-of-line raw epoll", w2, "epoll", ool, 1.05),
-        ratio("W1 epoll / polling", w1, "epoll", "polling (level)", 1.0),
-        ratio("W2 epoll / polling", w2, "epoll", "polling (level)", 1.0),
-        ratio("W3 epoll / polling", w3, "epoll", "polling (level)", 1.0),
-        ratio(
-            "W1 epoll / mio (level: re-arm)",
-            w1,
-            "epoll",
-            "mio (level: re-arm)",
-            1.0,
-        ),
-        ratio("W2 epoll / mio", w2, "epoll", "mio", 1.0),
-        ratio(
-            "W3 epoll / mio (level: re-arm)",
-            w3,
-            "epoll",
-            "mio (level: re-arm)",
-            1.0,
-        ),
-        ratio("W1 poll / raw poll", w1, "poll", "raw poll", 1.10),
-        ratio("W3 poll / raw poll", w3, "poll", "raw poll", 1.10),
-        ratio("W1 select / raw select", w1, "select", "raw select", 1.10),
-        ratio("W3 select / raw select", w3, "select", "raw select", 1.10),
-        growth("W3 epoll: cost at largest N ÷ smallest N", w3, "epoll", 1.3),
-        growth(
-            "W2 epoll: ns/op at largest N ÷ smallest N",
-            w2,
-            "epoll",
-            1.3,
-        ),
-        growth("W2 poll: ns/op at largest N ÷ smallest N", w2, "poll", 1.3),
-        growth(
-            "W2 select: ns/op at largest N ÷ smallest N",
-            w2,
-            "select",
-            1.3,
-        ),
-    ]
-}
-
-const PEERS: &str = "\
-How each implementation is driven (`selectors/benches/workloads/`):
-- **raw epoll / raw poll / raw select** (the floors): hand-written rustix loops doing the least \
-work the kernel allows — the token in the epoll event data; a persistent `pollfd` array with a \
-parallel token array; two fd bitsets copied per call.
-- **epoll, poll, select**: our `BaseSelector` over each backend, file objects `&OwnedFd`, the \
-token as key data, `select_with` (and `select_into` + `get_key` where named).
-- **mio (level: re-arm)**: mio registers edge-triggered only; level semantics are reproduced by \
-re-registering (`EPOLL_CTL_MOD`) each reported source after its handler ran, so the kernel \
-re-checks readiness and reports the source again while it is still ready — one extra \
-`epoll_ctl` per event. **mio (edge)** is mio as it is, handlers draining until `EAGAIN`.
-- **polling (level)**: `PollMode::Level` registrations and `Poller::wait` (which also arms its \
-timerfd: two extra system calls per wait).
-";
-
-fn docs_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs")
-}
-
 pub(crate) fn main(mode: Mode, only: &[String]) {
     let limit = raise_fd_limit();
     let largest = mode
@@ -431,22 +334,8 @@ pub(crate) fn main(mode: Mode, only: &[String]) {
     let w3 = run_w3(&mode);
     let w4 = run_w4(&mode);
     let tables = [&w1, &w2, &w2_phases, &w3, &w4];
-    let checks = checks(&w1, &w2, &w3);
-    let machine = report::machine();
-    let date = report::today();
-    let clock = if WALL_CLOCK.load(Ordering::Relaxed) {
-        "wall-clock time"
-    } else {
-        "the measuring thread's CPU time (user + system; these workloads never block, so on \
-         an idle machine it is the wall-clock time, and on a shared one it leaves out the time \
-         other processes held the core)"
-    };
-    let header = format!(
-        "Measured on {machine}, {date}, mode {}: medians of every timed batch over {} \
-         interleaved repetitions (A B C … then … C B A); W1–W3 time {clock}, W4 the wall \
-         clock. In brackets: cost ÷ the raw floor of the same mechanism (below 1.00 is noise).\n",
-        mode.name, mode.reps
-    );
+    let checks = output::checks(&w1, &w2, &w3);
+    let header = output::header(mode.name, mode.reps);
     let mut text = header.clone();
     for table in tables {
         text.push('\n');
@@ -456,36 +345,9 @@ pub(crate) fn main(mode: Mode, only: &[String]) {
     text.push_str(&report::checks_markdown(&checks));
     println!("{text}");
     eprintln!("compare: {:.1} s", started.elapsed().as_secs_f64());
-    if !mode.write_docs {
+    if mode.write_docs {
+        output::write_docs(&header, &tables, &checks);
+    } else {
         eprintln!("compare: {} mode writes nothing to docs/", mode.name);
-        return;
     }
-    let dir = docs_dir();
-    std::fs::create_dir_all(&dir).expect("create docs/");
-    let subtitle = format!("{machine} · {date}");
-    for table in [&w1, &w3] {
-        let path = dir.join(format!("bench-{}.svg", table.id));
-        std::fs::write(&path, svg::chart(table, &subtitle)).expect("write the chart");
-        eprintln!("compare: wrote {}", path.display());
-    }
-    let doc = format!(
-        "# Benchmarks\n\n\
-         Reproduce with `cargo xtask bench` (full sweep, a few minutes) or `cargo xtask bench \
-         --quick` (under two minutes); both run `cargo bench -p selectors --bench compare`, \
-         which prints these tables and rewrites this file and the charts. The workloads are in \
-         `selectors/benches/workloads/` (W1 follows libevent's `test/bench.c`); criterion \
-         runs the same workloads with `cargo bench -p selectors --bench suite`.\n\n\
-         {header}\n\
-         ![W1: µs per round against N](bench-w1.svg)\n\n\
-         ![W3: ns per wait against N](bench-w3.svg)\n\n\
-         {PEERS}\n## Tables\n{}\n## Targets\n\n{}",
-        tables
-            .iter()
-            .map(|t| format!("\n{}", t.markdown()))
-            .collect::<String>(),
-        report::checks_markdown(&checks)
-    );
-    let path = dir.join("benchmarks.md");
-    std::fs::write(&path, doc).expect("write docs/benchmarks.md");
-    eprintln!("compare: wrote {}", path.display());
 }

@@ -1,0 +1,170 @@
+//! What a run leaves behind: the issue's targets checked against the medians, and
+//! `docs/benchmarks.md` with the W1 and W3 charts.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use crate::report::{self, Check, Table};
+use crate::svg;
+use crate::workloads::WALL_CLOCK;
+
+/// The issue's targets, checked against the medians.
+pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
+    let worst = |table: &Table, name: &str, other: &str| -> (f64, String) {
+        (0..table.sizes.len())
+            .map(|i| (table.ratio(name, other, i), table.sizes[i]))
+            .fold((f64::MIN, String::new()), |(w, d), (r, n)| {
+                if r > w {
+                    (r, format!("at N = {n}"))
+                } else {
+                    (w, d)
+                }
+            })
+    };
+    let ratio = |what: &str, table: &Table, name: &str, other: &str, limit: f64| {
+        let (worst, detail) = worst(table, name, other);
+        Check {
+            what: what.into(),
+            worst,
+            limit,
+            detail,
+        }
+    };
+    let growth = |what: &str, table: &Table, name: &str, limit: f64| Check {
+        what: what.into(),
+        worst: table.growth_of(name),
+        limit,
+        detail: format!(
+            "its floor ({}) grows {:.2}",
+            table.row(name).map_or("?", |row| row.floor),
+            table.growth_of(table.row(name).map_or(name, |row| row.floor))
+        ),
+    };
+    let ool = "raw epoll (out-of-line)";
+    vec![
+        ratio("W1 epoll / raw epoll", w1, "epoll", "raw epoll", 1.05),
+        ratio("W3 epoll / raw epoll", w3, "epoll", "raw epoll", 1.10),
+        ratio("W2 epoll / out-of-line raw epoll", w2, "epoll", ool, 1.05),
+        ratio("W1 epoll / polling", w1, "epoll", "polling (level)", 1.0),
+        ratio("W2 epoll / polling", w2, "epoll", "polling (level)", 1.0),
+        ratio("W3 epoll / polling", w3, "epoll", "polling (level)", 1.0),
+        ratio(
+            "W1 epoll / mio (level: re-arm)",
+            w1,
+            "epoll",
+            "mio (level: re-arm)",
+            1.0,
+        ),
+        ratio("W2 epoll / mio", w2, "epoll", "mio", 1.0),
+        ratio(
+            "W3 epoll / mio (level: re-arm)",
+            w3,
+            "epoll",
+            "mio (level: re-arm)",
+            1.0,
+        ),
+        ratio("W1 poll / raw poll", w1, "poll", "raw poll", 1.10),
+        ratio("W3 poll / raw poll", w3, "poll", "raw poll", 1.10),
+        ratio("W1 select / raw select", w1, "select", "raw select", 1.10),
+        ratio("W3 select / raw select", w3, "select", "raw select", 1.10),
+        growth("W3 epoll: cost at largest N ÷ smallest N", w3, "epoll", 1.3),
+        growth(
+            "W2 epoll: ns/op at largest N ÷ smallest N",
+            w2,
+            "epoll",
+            1.3,
+        ),
+        growth("W2 poll: ns/op at largest N ÷ smallest N", w2, "poll", 1.3),
+        growth(
+            "W2 select: ns/op at largest N ÷ smallest N",
+            w2,
+            "select",
+            1.3,
+        ),
+    ]
+}
+
+const PEERS: &str = "\
+How each implementation is driven (`selectors/benches/workloads/`):
+- **raw epoll / raw poll / raw select** (the floors): hand-written rustix loops doing the least \
+work the kernel allows — the token in the epoll event data; a persistent `pollfd` array with a \
+parallel token array; two fd bitsets copied per call.
+- **epoll, poll, select**: our `BaseSelector` over each backend, file objects `&OwnedFd`, the \
+token as key data, `select_with` (and `select_into` + `get_key` where named).
+- **mio (level: re-arm)**: mio registers edge-triggered only; level semantics are reproduced by \
+re-registering (`EPOLL_CTL_MOD`) each reported source after its handler ran, so the kernel \
+re-checks readiness and reports the source again while it is still ready — one extra \
+`epoll_ctl` per event. **mio (edge)** is mio as it is, handlers draining until `EAGAIN`.
+- **polling (level)**: `PollMode::Level` registrations and `Poller::wait` (which also arms its \
+timerfd: two extra system calls per wait).
+";
+
+const NOTES: &str = "\
+What the rows show beyond the targets:
+- **raw epoll (out-of-line)** is the raw loop with each system call behind a function call. \
+The gap between the two raw rows is what a function return right after a system call costs \
+on this machine (most likely a mispredicted return: the CPU's return-stack predictor does not \
+survive the system call); a library whose call ends in an out-of-line system call pays it, an \
+inlined raw loop does not. Our backends inline `select`, `register`, `modify` \
+and `unregister` down to the `syscall` instruction (`#[inline]` on the generic selector, the \
+backends' methods and their `sys` wrappers), so they track the inlined floor.
+- The W2 growth column of the raw epoll floor is the kernel's: `epoll_ctl` on N sockets walks \
+a red-black tree of N entries and touches N sockets' kernel objects, which stop fitting in \
+the caches. A library adds O(1) on top; compare each row's growth with its floor's.
+- poll and select scan all N fds in the kernel, so their W1 and W3 costs grow with N; \
+epoll's do not.
+";
+
+fn docs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs")
+}
+
+/// The paragraph above the tables: machine, date, mode and how to read the numbers.
+pub(crate) fn header(mode: &str, reps: usize) -> String {
+    let clock = if WALL_CLOCK.load(Ordering::Relaxed) {
+        "wall-clock time"
+    } else {
+        "the measuring thread's CPU time (user + system; these workloads never block, so on \
+         an idle machine it is the wall-clock time, and on a shared one it leaves out the time \
+         other processes held the core)"
+    };
+    format!(
+        "Measured on {}, {}, mode {mode}: medians of every timed batch over {reps} \
+         interleaved repetitions (A B C … then … C B A); W1–W3 time {clock}, W4 the wall \
+         clock. In brackets: cost ÷ the raw floor of the same mechanism (below 1.00 is noise).\n",
+        report::machine(),
+        report::today(),
+    )
+}
+
+/// Writes `docs/benchmarks.md` and the W1 and W3 charts (the tables' first and fourth).
+pub(crate) fn write_docs(header: &str, tables: &[&Table], checks: &[Check]) {
+    let dir = docs_dir();
+    std::fs::create_dir_all(&dir).expect("create docs/");
+    let subtitle = format!("{} · {}", report::machine(), report::today());
+    for table in tables.iter().filter(|t| t.id == "w1" || t.id == "w3") {
+        let path = dir.join(format!("bench-{}.svg", table.id));
+        std::fs::write(&path, svg::chart(table, &subtitle)).expect("write the chart");
+        eprintln!("compare: wrote {}", path.display());
+    }
+    let doc = format!(
+        "# Benchmarks\n\n\
+         Reproduce with `cargo xtask bench` (full sweep, a few minutes) or `cargo xtask bench \
+         --quick` (under two minutes); both run `cargo bench -p selectors --bench compare`, \
+         which prints these tables and rewrites this file and the charts. The workloads are in \
+         `selectors/benches/workloads/` (W1 follows libevent's `test/bench.c`); criterion \
+         runs the same workloads with `cargo bench -p selectors --bench suite`.\n\n\
+         {header}\n\
+         ![W1: µs per round against N](bench-w1.svg)\n\n\
+         ![W3: ns per wait against N](bench-w3.svg)\n\n\
+         {PEERS}\n{NOTES}\n## Tables\n{}\n## Targets\n\n{}",
+        tables
+            .iter()
+            .map(|t| format!("\n{}", t.markdown()))
+            .collect::<String>(),
+        report::checks_markdown(checks)
+    );
+    let path = dir.join("benchmarks.md");
+    std::fs::write(&path, doc).expect("write docs/benchmarks.md");
+    eprintln!("compare: wrote {}", path.display());
+}
