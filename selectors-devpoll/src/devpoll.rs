@@ -235,5 +235,16 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
     }
 }
 
+/// The selector is `Send` whenever its file objects and data are: checked at compile time,
+/// over the emulated device here and the real one where it exists.
+const _: () = {
+    const fn assert_send<S: Send>() {}
+    assert_send::<
+        selectors_core::BaseSelector<DevpollBackend<crate::EmulatedDevpoll>, rustix::fd::OwnedFd>,
+    >();
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    assert_send::<DevpollSelector<rustix::fd::OwnedFd>>();
+};
+
 #[cfg(test)]
 mod tests;

@@ -99,6 +99,14 @@ impl EmulatedKqueue {
         self.knotes.is_empty()
     }
 
+    /// Every event the queue holds, as `(descriptor, filter)`, enabled or not. Read-only, so
+    /// tests can check the queue against the selector's map.
+    pub fn registered(&self) -> impl Iterator<Item = (RawFd, i16)> + '_ {
+        self.knotes
+            .keys()
+            .map(|&(filter, ident)| (ident as RawFd, filter))
+    }
+
     /// Drops every event of descriptor `ident`, as `close(2)` does in the kernel.
     fn drop_descriptor(&mut self, ident: usize) {
         self.knotes.remove(&(EVFILT_READ, ident));

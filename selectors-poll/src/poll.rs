@@ -19,6 +19,9 @@ const ABSENT: u32 = 0;
 #[derive(Debug, Default)]
 pub struct PollBackend {
     pollfds: Vec<PollFd<'static>>,
+    /// The events of each entry of `pollfds`, at the same position (rustix's `PollFd` does
+    /// not give its `events` back), for [`registered_fds`](PollBackend::registered_fds).
+    interest: Vec<Events>,
     position_by_fd: Vec<u32>,
 }
 
@@ -36,6 +39,15 @@ fn interest(events: Events) -> PollFlags {
 }
 
 impl PollBackend {
+    /// The interest list: every watched fd with its events, in the `pollfd` array's order.
+    /// Read-only, so tests can check it against the selector's map.
+    pub fn registered_fds(&self) -> impl Iterator<Item = (RawFd, Events)> + '_ {
+        self.pollfds
+            .iter()
+            .map(sys::raw_fd)
+            .zip(self.interest.iter().copied())
+    }
+
     #[inline]
     fn position(&self, fd: RawFd) -> Option<usize> {
         match *self.position_by_fd.get(usize::try_from(fd).ok()?)? {
@@ -81,6 +93,7 @@ impl Backend for PollBackend {
     fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
         let raw = fd.as_raw_fd();
         self.pollfds.push(sys::pollfd(raw, interest(events)));
+        self.interest.push(events);
         self.set_position(raw, Some(self.pollfds.len() - 1));
         Ok(())
     }
@@ -90,6 +103,7 @@ impl Backend for PollBackend {
         let raw = fd.as_raw_fd();
         let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
         self.pollfds[position] = sys::pollfd(raw, interest(new));
+        self.interest[position] = new;
         Ok(())
     }
 
@@ -98,6 +112,7 @@ impl Backend for PollBackend {
         let raw = fd.as_raw_fd();
         let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
         self.pollfds.swap_remove(position);
+        self.interest.swap_remove(position);
         self.set_position(raw, None);
         if let Some(moved) = self.pollfds.get(position) {
             let moved = sys::raw_fd(moved);
@@ -127,3 +142,12 @@ impl Backend for PollBackend {
         Ok(())
     }
 }
+
+/// The selector is `Send` (and the backend `Sync`) whenever its file objects and data are:
+/// checked at compile time. The `pollfd` entries hold only fd numbers.
+const _: () = {
+    const fn assert_send_sync<S: Send + Sync>() {}
+    const fn assert_send<S: Send>() {}
+    assert_send_sync::<PollBackend>();
+    assert_send::<PollSelector<rustix::fd::OwnedFd, ()>>();
+};

@@ -32,6 +32,22 @@ impl std::fmt::Debug for SelectBackend {
 }
 
 impl SelectBackend {
+    /// The interest list: every watched fd with its events, in fd order. Read-only, so tests
+    /// can check it against the selector's map.
+    pub fn registered_fds(&self) -> impl Iterator<Item = (RawFd, Events)> + use<> {
+        let elements = sys::set_elements(self.nfds).min(self.readers.len());
+        let mut interest = std::collections::BTreeMap::new();
+        for (set, events) in [
+            (&self.readers, Events::READ),
+            (&self.writers, Events::WRITE),
+        ] {
+            for fd in FdSetIter::new(&set[..elements]) {
+                *interest.entry(fd).or_insert(Events::empty()) |= events;
+            }
+        }
+        interest.into_iter()
+    }
+
     /// Grows the sets to hold `fd`.
     fn reserve(&mut self, fd: RawFd) {
         let elements = sys::set_elements(fd + 1);
@@ -154,3 +170,12 @@ impl Backend for SelectBackend {
         Ok(())
     }
 }
+
+/// The selector is `Send` (and the backend `Sync`) whenever its file objects and data are:
+/// checked at compile time.
+const _: () = {
+    const fn assert_send_sync<S: Send + Sync>() {}
+    const fn assert_send<S: Send>() {}
+    assert_send_sync::<SelectBackend>();
+    assert_send::<SelectSelector<rustix::fd::OwnedFd, ()>>();
+};

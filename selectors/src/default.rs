@@ -267,3 +267,10 @@ impl fmt::Debug for DefaultBackend {
         dispatch!(self.0, |ref backend| f.debug_tuple("DefaultBackend").field(backend).finish())
     }
 }
+
+/// `DefaultSelector` is `Send` whenever its file objects and data are: checked at compile
+/// time.
+const _: () = {
+    const fn assert_send<S: Send>() {}
+    assert_send::<DefaultSelector<selectors_core::OwnedFd, ()>>();
+};

@@ -147,6 +147,18 @@ macro_rules! signal_suite {
                     install_handler,
                 );
             }
+
+            #[test]
+            fn signal_then_ready_fd_is_reported() {
+                $crate::conformance::signal_then_ready_fd_is_reported::<$backend>(install_handler);
+            }
+
+            #[test]
+            fn signal_storm_never_ends_select_early() {
+                $crate::conformance::signal_storm_never_ends_select_early::<$backend>(
+                    install_handler,
+                );
+            }
         }
     };
 }

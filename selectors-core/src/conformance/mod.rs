@@ -29,32 +29,49 @@
 //! test crate.
 #![cfg(unix)]
 
+mod faults;
 mod faulty;
 mod lifecycle;
 mod lookup;
 mod macros;
 mod many;
+mod model;
 mod modify;
+mod ops;
+mod process;
+mod random;
 mod register;
+mod reliability_macro;
+mod run;
 mod select;
+mod signal_storm;
 mod signals;
 mod specific;
 mod support;
 mod timing;
 mod unregister;
+mod view;
 
+pub use faults::*;
 pub use faulty::{Calls, Faulty};
 pub use lifecycle::*;
 pub use lookup::*;
 pub use many::*;
+pub use model::*;
 pub use modify::*;
+pub use ops::*;
+pub use process::*;
+pub use random::*;
 pub use register::*;
+pub use run::{ModelFile, run_ops};
 pub use select::*;
+pub use signal_storm::*;
 pub use signals::*;
 pub use specific::*;
 pub use support::*;
 pub use timing::*;
 pub use unregister::*;
+pub use view::*;
 
 /// The `nix` crate, for the signal suite's handler installation in the test crate.
 pub use nix;

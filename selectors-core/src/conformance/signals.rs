@@ -85,7 +85,7 @@ fn selecting_thread<B: Backend + 'static>(
 }
 
 /// Sends [`TEST_SIGNAL`] to the thread behind `handle`.
-fn signal_thread<T>(handle: &thread::JoinHandle<T>) -> nix::Result<()> {
+pub(super) fn signal_thread<T>(handle: &thread::JoinHandle<T>) -> nix::Result<()> {
     // `as _`: std's and nix's `pthread_t` are the same C type from two libc crates.
     pthread_kill(handle.as_pthread_t() as _, TEST_SIGNAL)
 }

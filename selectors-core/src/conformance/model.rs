@@ -1,0 +1,348 @@
+//! The reference model of the model-based tests: what each [`Op`] must return, and the
+//! state of the sockets and the selector after it.
+//!
+//! The world is [`PAIRS`](super::PAIRS) connected `AF_UNIX` stream pairs, whose ends ("endpoints", numbered
+//! `0..ENDPOINTS`, the peer of `e` being `e ^ 1`) a selector registers, modifies and
+//! unregisters, and which write, read, shut down and close. The operation set is chosen so the
+//! model is exact on Linux:
+//! - a write is at most 64 bytes and at most [`MAX_QUEUED`] writes wait unread in a
+//!   direction, so no send buffer ever fills and every open endpoint is always writable;
+//! - an endpoint is readable when data waits for it, its peer shut down its sending side, or
+//!   its peer is closed; a closed peer (a hang-up) makes it READ | WRITE, which the key masks;
+//! - a read drains everything that waits, so the bytes read are known;
+//! - only unregistered endpoints are closed (a registered fd closed behind the selector's back
+//!   is each backend's own behaviour: see `closed_then_reused_fd`).
+//!
+//! Invalid calls (bad event masks, unknown or negative fds, duplicates) must fail with the
+//! typed error and change nothing; injected kernel failures (through
+//! [`Faulty`](super::Faulty)) must leave the map and the kernel as the model says.
+
+use rustix::fd::RawFd;
+
+use super::ops::{ENDPOINTS, MAX_QUEUED, NEGATIVE_FD, Op, UNKNOWN_FD, injected_errno, payload};
+use crate::{Error, Events};
+
+/// What an operation returned, in a form the model and the selector can both produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The operation does not apply in this state (a write to a closed endpoint, ...) and
+    /// was not run.
+    Skipped,
+    /// A write, shutdown, close or reopen that was done.
+    Done,
+    /// A key: `(fd, events, data)`.
+    Key(RawFd, Events, u32),
+    /// A typed error.
+    Refused(Refusal),
+    /// A `select`: `(fd, events, data)` sorted by fd.
+    Ready(Vec<(RawFd, Events, u32)>),
+    /// The bytes a read drained.
+    Bytes(Vec<u8>),
+}
+
+/// The error of a refused call, comparable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// [`Error::InvalidEvents`].
+    InvalidEvents(u8),
+    /// [`Error::InvalidFd`].
+    InvalidFd(RawFd),
+    /// [`Error::AlreadyRegistered`].
+    AlreadyRegistered(RawFd),
+    /// [`Error::NotRegistered`].
+    NotRegistered(RawFd),
+    /// [`Error::Os`] with its errno.
+    Os(Option<i32>),
+    /// Any other error, by its message.
+    Other(String),
+}
+
+impl From<&Error> for Refusal {
+    fn from(error: &Error) -> Refusal {
+        match error {
+            Error::InvalidEvents(bits) => Refusal::InvalidEvents(*bits),
+            Error::InvalidFd(fd) => Refusal::InvalidFd(*fd),
+            Error::AlreadyRegistered(fd) => Refusal::AlreadyRegistered(*fd),
+            Error::NotRegistered(fd) => Refusal::NotRegistered(*fd),
+            Error::Os(err) => Refusal::Os(err.raw_os_error()),
+            other => Refusal::Other(other.to_string()),
+        }
+    }
+}
+
+/// A registration in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelKey {
+    /// The key's events.
+    pub events: Events,
+    /// The key's data.
+    pub data: u32,
+    /// Registered through a `BorrowedFd` alias (the endpoint's socket stays outside the
+    /// selector) rather than the socket itself.
+    pub alias: bool,
+}
+
+/// One endpoint in the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Its fd number (that of the last socket made for it).
+    pub fd: RawFd,
+    /// Whether it is open.
+    pub open: bool,
+    /// Its registration.
+    pub key: Option<ModelKey>,
+    /// The bytes waiting to be read by it.
+    pub inbox: Vec<u8>,
+    /// How many writes those bytes came in.
+    pub queued: usize,
+    /// Whether it shut down its sending side.
+    pub shut_write: bool,
+}
+
+/// The reference model: what a selector and the sockets must do, for any backend.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The endpoints, by number.
+    pub endpoints: Vec<Endpoint>,
+}
+
+impl Model {
+    /// A world of fresh pairs with these fd numbers (`fds[e]` for endpoint `e`).
+    pub fn new(fds: &[RawFd]) -> Model {
+        let endpoint = |&fd: &RawFd| Endpoint {
+            fd,
+            open: true,
+            key: None,
+            inbox: Vec::new(),
+            queued: 0,
+            shut_write: false,
+        };
+        Model {
+            endpoints: fds.iter().map(endpoint).collect(),
+        }
+    }
+
+    /// Whether the selector holds endpoint `e`'s own socket (registered, not by alias).
+    pub fn owned_by_selector(&self, e: usize) -> bool {
+        self.endpoints[e].key.is_some_and(|key| !key.alias)
+    }
+
+    /// The events endpoint `e` is ready for, before masking (it must be open).
+    pub fn readiness(&self, e: usize) -> Events {
+        let (me, peer) = (&self.endpoints[e], &self.endpoints[e ^ 1]);
+        if !me.inbox.is_empty() || peer.shut_write || !peer.open {
+            Events::READ | Events::WRITE
+        } else {
+            Events::WRITE
+        }
+    }
+
+    /// What `select` must report: each registered endpoint ready for some of its events.
+    pub fn ready(&self) -> Vec<(RawFd, Events, u32)> {
+        let mut ready: Vec<_> = (0..ENDPOINTS)
+            .filter_map(|e| {
+                let key = self.endpoints[e].key?;
+                let events = self.readiness(e) & key.events;
+                (!events.is_empty()).then_some((self.endpoints[e].fd, events, key.data))
+            })
+            .collect();
+        ready.sort_unstable_by_key(|&(fd, _, _)| fd);
+        ready
+    }
+
+    /// The registrations as `(fd, events, data)`, sorted by fd.
+    pub fn registrations(&self) -> Vec<(RawFd, Events, u32)> {
+        let mut all: Vec<_> = self
+            .endpoints
+            .iter()
+            .filter_map(|ep| ep.key.map(|key| (ep.fd, key.events, key.data)))
+            .collect();
+        all.sort_unstable_by_key(|&(fd, _, _)| fd);
+        all
+    }
+
+    /// Endpoint `e` is closed: it loses its data, and its peer sees a hang-up.
+    fn close(&mut self, e: usize) {
+        let ep = &mut self.endpoints[e];
+        ep.open = false;
+        ep.key = None;
+        ep.inbox.clear();
+        ep.queued = 0;
+    }
+
+    /// Applies `op` (the `index`-th of its sequence) and returns what it must return. The
+    /// runner calls [`reopen`](Model::reopen) itself, as only it knows the new fds.
+    pub fn apply(&mut self, index: usize, op: Op) -> Outcome {
+        let fd_of = |model: &Model, ep: u8| model.endpoints[usize::from(ep)].fd;
+        match op {
+            Op::Register { ep, events, data } | Op::RegisterAlias { ep, events, data } => {
+                let e = usize::from(ep);
+                let alias = matches!(op, Op::RegisterAlias { .. });
+                if !self.endpoints[e].open || (!alias && self.owned_by_selector(e)) {
+                    return Outcome::Skipped;
+                }
+                self.register(e, events, u32::from(data), alias)
+            }
+            Op::RegisterNegative { events } => {
+                Outcome::Refused(if Events::from_bits_retain(events).is_valid_mask() {
+                    Refusal::InvalidFd(NEGATIVE_FD)
+                } else {
+                    Refusal::InvalidEvents(events)
+                })
+            }
+            Op::Modify { ep, events, data } => {
+                let e = usize::from(ep);
+                let events = Events::from_bits_retain(events);
+                let fd = fd_of(self, ep);
+                if !events.is_valid_mask() {
+                    return Outcome::Refused(Refusal::InvalidEvents(events.bits()));
+                }
+                match &mut self.endpoints[e].key {
+                    None => Outcome::Refused(Refusal::NotRegistered(fd)),
+                    Some(key) => {
+                        key.events = events;
+                        key.data = u32::from(data);
+                        Outcome::Key(fd, events, key.data)
+                    }
+                }
+            }
+            Op::Unregister { ep } | Op::FailUnregister { ep } => {
+                let e = usize::from(ep);
+                let fd = fd_of(self, ep);
+                match self.endpoints[e].key.take() {
+                    Some(key) => Outcome::Key(fd, key.events, key.data),
+                    None if matches!(op, Op::FailUnregister { .. }) => Outcome::Skipped,
+                    None => Outcome::Refused(Refusal::NotRegistered(fd)),
+                }
+            }
+            Op::GetKey { ep } => {
+                let fd = fd_of(self, ep);
+                match self.endpoints[usize::from(ep)].key {
+                    Some(key) => Outcome::Key(fd, key.events, key.data),
+                    None => Outcome::Refused(Refusal::NotRegistered(fd)),
+                }
+            }
+            Op::UnknownFd { call, events } => {
+                let fd = if call & 4 != 0 {
+                    NEGATIVE_FD
+                } else {
+                    UNKNOWN_FD
+                };
+                Outcome::Refused(
+                    if call % 3 == 0 && !Events::from_bits_retain(events).is_valid_mask() {
+                        Refusal::InvalidEvents(events)
+                    } else if fd < 0 {
+                        Refusal::InvalidFd(fd)
+                    } else {
+                        Refusal::NotRegistered(fd)
+                    },
+                )
+            }
+            Op::Write { ep, len } => {
+                let e = usize::from(ep);
+                let (me, peer) = (&self.endpoints[e], &self.endpoints[e ^ 1]);
+                if !me.open || me.shut_write || !peer.open || peer.queued >= MAX_QUEUED {
+                    return Outcome::Skipped;
+                }
+                let peer = &mut self.endpoints[e ^ 1];
+                peer.inbox.extend(payload(index, len));
+                peer.queued += 1;
+                Outcome::Done
+            }
+            Op::Read { ep } => {
+                let me = &mut self.endpoints[usize::from(ep)];
+                if !me.open {
+                    return Outcome::Skipped;
+                }
+                me.queued = 0;
+                Outcome::Bytes(std::mem::take(&mut me.inbox))
+            }
+            Op::Shutdown { ep } => {
+                let me = &mut self.endpoints[usize::from(ep)];
+                if !me.open || me.shut_write {
+                    return Outcome::Skipped;
+                }
+                me.shut_write = true;
+                Outcome::Done
+            }
+            Op::Close { ep } => {
+                let e = usize::from(ep);
+                if !self.endpoints[e].open || self.endpoints[e].key.is_some() {
+                    return Outcome::Skipped;
+                }
+                self.close(e);
+                Outcome::Done
+            }
+            Op::Reopen { pair } => {
+                let (a, b) = (
+                    &self.endpoints[2 * usize::from(pair)],
+                    &self.endpoints[2 * usize::from(pair) + 1],
+                );
+                if (a.open && b.open) || a.key.is_some() || b.key.is_some() {
+                    return Outcome::Skipped;
+                }
+                Outcome::Done
+            }
+            Op::Select { .. } => Outcome::Ready(self.ready()),
+            Op::FailRegister { ep, events, data } => {
+                let e = usize::from(ep);
+                let me = &self.endpoints[e];
+                if !me.open || me.key.is_some() || !Events::from_bits_retain(events).is_valid_mask()
+                {
+                    return Outcome::Skipped;
+                }
+                Outcome::Refused(Refusal::Os(Some(injected_errno(data))))
+            }
+            Op::FailModify {
+                ep, events, data, ..
+            } => {
+                let e = usize::from(ep);
+                let events = Events::from_bits_retain(events);
+                let Some(key) = self.endpoints[e].key else {
+                    return Outcome::Skipped;
+                };
+                if !events.is_valid_mask() || key.events == events {
+                    return Outcome::Skipped;
+                }
+                // The key leaves the map and the kernel; the selector drops it, and with it
+                // the endpoint's socket if the selector held it.
+                self.endpoints[e].key = None;
+                if !key.alias {
+                    self.close(e);
+                }
+                Outcome::Refused(Refusal::Os(Some(injected_errno(data))))
+            }
+        }
+    }
+
+    fn register(&mut self, e: usize, events: u8, data: u32, alias: bool) -> Outcome {
+        let fd = self.endpoints[e].fd;
+        let events = Events::from_bits_retain(events);
+        if !events.is_valid_mask() {
+            Outcome::Refused(Refusal::InvalidEvents(events.bits()))
+        } else if self.endpoints[e].key.is_some() {
+            Outcome::Refused(Refusal::AlreadyRegistered(fd))
+        } else {
+            self.endpoints[e].key = Some(ModelKey {
+                events,
+                data,
+                alias,
+            });
+            Outcome::Key(fd, events, data)
+        }
+    }
+
+    /// Pair `pair` was made anew with these fds.
+    pub fn reopen(&mut self, pair: usize, fds: [RawFd; 2]) {
+        for (side, fd) in fds.into_iter().enumerate() {
+            self.endpoints[2 * pair + side] = Endpoint {
+                fd,
+                open: true,
+                key: None,
+                inbox: Vec::new(),
+                queued: 0,
+                shut_write: false,
+            };
+        }
+    }
+}

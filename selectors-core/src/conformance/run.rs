@@ -1,0 +1,353 @@
+//! Runs a model sequence ([`Op`]s) on a real selector over real sockets and checks, after
+//! every operation, that the selector returned what the [`Model`] says, that its map holds
+//! what the model holds, and that the backend's interest list (the kernel's, where the kernel
+//! keeps it) agrees.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use super::model::{Model, Outcome, Refusal};
+use super::ops::{ENDPOINTS, NEGATIVE_FD, Op, PAIRS, UNKNOWN_FD, injected_errno, payload};
+use super::view::InterestList;
+use super::{BorrowRaw, Faulty, registrations};
+use crate::{Backend, BaseSelector, Events};
+
+/// A registered file object of a model run: an endpoint's own socket, or a borrowed alias of
+/// its fd (another object for the same fd).
+#[derive(Debug)]
+pub enum ModelFile {
+    /// The endpoint's socket, owned by the selector while registered.
+    Socket(UnixStream),
+    /// A `BorrowedFd` of the endpoint's fd; the socket stays with the runner.
+    Alias(BorrowedFd<'static>),
+}
+
+impl AsFd for ModelFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            ModelFile::Socket(socket) => socket.as_fd(),
+            ModelFile::Alias(fd) => fd.as_fd(),
+        }
+    }
+}
+
+type ModelSelector<B> = BaseSelector<Faulty<B>, ModelFile, u32>;
+
+/// A model world on a real selector.
+struct World<B: Backend> {
+    selector: ModelSelector<B>,
+    /// Each endpoint's socket while the selector does not hold it (and it is open).
+    sockets: Vec<Option<UnixStream>>,
+    model: Model,
+    view: InterestList<B>,
+    borrow: BorrowRaw,
+    buffer: Vec<(RawFd, Events)>,
+}
+
+/// A connected, non-blocking pair.
+fn pair() -> (UnixStream, UnixStream) {
+    let (a, b) = UnixStream::pair().expect("socketpair");
+    for end in [&a, &b] {
+        end.set_nonblocking(true).expect("O_NONBLOCK");
+    }
+    (a, b)
+}
+
+/// Reads everything waiting on `socket`, up to end-of-file or `EAGAIN`. A reset (the peer
+/// closed with data unread) is reported once by Linux, after the data, and read past.
+fn drain(mut socket: &UnixStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut chunk = [0; 512];
+    loop {
+        match socket.read(&mut chunk) {
+            Ok(0) => return bytes,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return bytes,
+            Err(err) if err.kind() == io::ErrorKind::ConnectionReset => {}
+            Err(err) => panic!("read from a model socket: {err}"),
+        }
+    }
+}
+
+fn key_outcome<F>(key: &crate::SelectorKey<F, u32>) -> Outcome {
+    Outcome::Key(key.fd(), key.events(), *key.data())
+}
+
+impl<B: Backend> World<B> {
+    fn new(view: InterestList<B>, borrow: BorrowRaw) -> Self {
+        let mut sockets = Vec::with_capacity(ENDPOINTS);
+        for _ in 0..PAIRS {
+            let (a, b) = pair();
+            sockets.push(Some(a));
+            sockets.push(Some(b));
+        }
+        let fds: Vec<RawFd> = sockets
+            .iter()
+            .map(|s| s.as_ref().map_or(-1, AsRawFd::as_raw_fd))
+            .collect();
+        World {
+            selector: BaseSelector::new()
+                .unwrap_or_else(|err| panic!("creating a selector failed: {err}")),
+            sockets,
+            model: Model::new(&fds),
+            view,
+            borrow,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Endpoint `e`'s socket, wherever it is (it must be open).
+    fn socket(&self, e: usize) -> &UnixStream {
+        if let Some(socket) = &self.sockets[e] {
+            return socket;
+        }
+        let fd = self.model.endpoints[e].fd;
+        match self.selector.get_key(fd).map(|key| key.fileobj()) {
+            Ok(ModelFile::Socket(socket)) => socket,
+            other => panic!("endpoint {e} (fd {fd}) has no socket: {other:?}"),
+        }
+    }
+
+    /// Runs `op` on the selector and sockets, when the model says it applies.
+    fn run(&mut self, index: usize, op: Op, expected: &Outcome) -> Outcome {
+        if *expected == Outcome::Skipped {
+            return Outcome::Skipped;
+        }
+        let fd = |ep: u8| self.model.endpoints[usize::from(ep)].fd;
+        match op {
+            Op::Register { ep, events, data } | Op::FailRegister { ep, events, data } => {
+                let e = usize::from(ep);
+                let socket = self.sockets[e].take().expect("the runner holds the socket");
+                if matches!(op, Op::FailRegister { .. }) {
+                    self.selector.backend().fail_next_add(injected_errno(data));
+                }
+                let events = Events::from_bits_retain(events);
+                match self
+                    .selector
+                    .register(ModelFile::Socket(socket), events, u32::from(data))
+                {
+                    Ok(key) => key_outcome(key),
+                    Err(err) => {
+                        let (error, file, _) = err.into_parts();
+                        match file {
+                            ModelFile::Socket(socket) => self.sockets[e] = Some(socket),
+                            ModelFile::Alias(_) => unreachable!("registered a socket"),
+                        }
+                        Outcome::Refused(Refusal::from(&error))
+                    }
+                }
+            }
+            Op::RegisterAlias { ep, events, data } => {
+                let alias = ModelFile::Alias((self.borrow)(fd(ep)));
+                let events = Events::from_bits_retain(events);
+                match self.selector.register(alias, events, u32::from(data)) {
+                    Ok(key) => key_outcome(key),
+                    Err(err) => Outcome::Refused(Refusal::from(err.error())),
+                }
+            }
+            Op::RegisterNegative { events } => {
+                let negative = ModelFile::Alias((self.borrow)(NEGATIVE_FD));
+                match self
+                    .selector
+                    .register(negative, Events::from_bits_retain(events), 0)
+                {
+                    Ok(key) => key_outcome(key),
+                    Err(err) => Outcome::Refused(Refusal::from(err.error())),
+                }
+            }
+            Op::Modify { ep, events, data }
+            | Op::FailModify {
+                ep, events, data, ..
+            } => {
+                let target = fd(ep);
+                if let Op::FailModify { apply_first, .. } = op {
+                    let errno = injected_errno(data);
+                    self.selector.backend().fail_next_modify(errno, apply_first);
+                }
+                let events = Events::from_bits_retain(events);
+                match self.selector.modify(target, events, u32::from(data)) {
+                    Ok(key) => key_outcome(key),
+                    Err(err) => Outcome::Refused(Refusal::from(&err)),
+                }
+            }
+            Op::Unregister { ep } | Op::FailUnregister { ep } => {
+                if matches!(op, Op::FailUnregister { .. }) {
+                    // EBADF, as for an fd closed behind the selector's back.
+                    self.selector.backend().fail_next_delete(9);
+                }
+                match self.selector.unregister(fd(ep)) {
+                    Ok(key) => {
+                        let outcome = key_outcome(&key);
+                        if let ModelFile::Socket(socket) = key.into_fileobj() {
+                            self.sockets[usize::from(ep)] = Some(socket);
+                        }
+                        outcome
+                    }
+                    Err(err) => Outcome::Refused(Refusal::from(&err)),
+                }
+            }
+            Op::GetKey { ep } => match self.selector.get_key(fd(ep)) {
+                Ok(key) => key_outcome(key),
+                Err(err) => Outcome::Refused(Refusal::from(&err)),
+            },
+            Op::UnknownFd { call, events } => {
+                let target = if call & 4 != 0 {
+                    NEGATIVE_FD
+                } else {
+                    UNKNOWN_FD
+                };
+                let result = match call % 3 {
+                    0 => self
+                        .selector
+                        .modify(target, Events::from_bits_retain(events), 0)
+                        .map(key_outcome),
+                    1 => self
+                        .selector
+                        .unregister(target)
+                        .map(|key| key_outcome(&key)),
+                    _ => self.selector.get_key(target).map(key_outcome),
+                };
+                result.unwrap_or_else(|err| Outcome::Refused(Refusal::from(&err)))
+            }
+            Op::Write { ep, len } => {
+                let mut socket = self.socket(usize::from(ep));
+                socket
+                    .write_all(&payload(index, len))
+                    .expect("write to a model socket");
+                Outcome::Done
+            }
+            Op::Read { ep } => Outcome::Bytes(drain(self.socket(usize::from(ep)))),
+            Op::Shutdown { ep } => {
+                self.socket(usize::from(ep))
+                    .shutdown(Shutdown::Write)
+                    .expect("shutdown(Write)");
+                Outcome::Done
+            }
+            Op::Close { ep } => {
+                let socket = self.sockets[usize::from(ep)].take();
+                drop(socket.expect("the runner holds an unregistered socket"));
+                Outcome::Done
+            }
+            Op::Reopen { pair: p } => {
+                let p = usize::from(p);
+                drop((self.sockets[2 * p].take(), self.sockets[2 * p + 1].take()));
+                let (a, b) = pair();
+                let fds = [a.as_raw_fd(), b.as_raw_fd()];
+                self.sockets[2 * p] = Some(a);
+                self.sockets[2 * p + 1] = Some(b);
+                self.model.reopen(p, fds);
+                Outcome::Done
+            }
+            Op::Select { form } => self.select(form, expected),
+        }
+    }
+
+    fn select(&mut self, form: u8, expected: &Outcome) -> Outcome {
+        let something_ready = matches!(expected, Outcome::Ready(ready) if !ready.is_empty());
+        let mut ready: Vec<(RawFd, Events, u32)> = match form % 4 {
+            1 => {
+                let result = self
+                    .selector
+                    .select_into(Some(Duration::ZERO), &mut self.buffer);
+                match result {
+                    Ok(count) => {
+                        assert_eq!(count, self.buffer.len(), "select_into's count");
+                        let selector = &self.selector;
+                        self.buffer
+                            .iter()
+                            .map(|&(fd, events)| {
+                                let data = selector.get_key(fd).map_or(u32::MAX, |k| *k.data());
+                                (fd, events, data)
+                            })
+                            .collect()
+                    }
+                    Err(err) => return Outcome::Refused(Refusal::from(&err)),
+                }
+            }
+            2 => {
+                let mut ready = Vec::new();
+                let result = self
+                    .selector
+                    .select_with(Some(Duration::ZERO), |key, events| {
+                        ready.push((key.fd(), events, *key.data()));
+                    });
+                match result {
+                    Ok(count) => {
+                        assert_eq!(count, ready.len(), "select_with's count");
+                        ready
+                    }
+                    Err(err) => return Outcome::Refused(Refusal::from(&err)),
+                }
+            }
+            form => {
+                let timeout = if form == 3 && something_ready {
+                    None
+                } else {
+                    Some(Duration::ZERO)
+                };
+                match self.selector.select(timeout) {
+                    Ok(ready) => ready
+                        .iter()
+                        .map(|(key, events)| (key.fd(), *events, *key.data()))
+                        .collect(),
+                    Err(err) => return Outcome::Refused(Refusal::from(&err)),
+                }
+            }
+        };
+        ready.sort_unstable_by_key(|&(fd, _, _)| fd);
+        Outcome::Ready(ready)
+    }
+
+    /// The map and the interest list against the model.
+    fn check_state(&self) -> Result<(), String> {
+        let expected = self.model.registrations();
+        let map = registrations(&self.selector);
+        if map != expected {
+            return Err(format!("the map holds {map:?}, the model {expected:?}"));
+        }
+        if let Some(kernel) = (self.view)(self.selector.backend().inner()) {
+            let expected: Vec<(RawFd, Events)> = expected
+                .iter()
+                .map(|&(fd, events, _)| (fd, events))
+                .collect();
+            if kernel != expected {
+                return Err(format!(
+                    "the {} interest list holds {kernel:?}, the model {expected:?}",
+                    self.selector.backend_name()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `ops` on a new selector over backend `B` and new sockets, and returns the first
+/// disagreement with the model (or with the interest list `view` gives) as a message naming
+/// the operation, what was expected and what happened.
+pub fn run_ops<B: Backend>(
+    ops: &[Op],
+    view: InterestList<B>,
+    borrow: BorrowRaw,
+) -> Result<(), String> {
+    let mut world = World::<B>::new(view, borrow);
+    for (index, &op) in ops.iter().enumerate() {
+        let before = world.model.clone();
+        let expected = world.model.apply(index, op);
+        let got = world.run(index, op, &expected);
+        let state = world.check_state();
+        if got != expected || state.is_err() {
+            return Err(format!(
+                "{backend}: operation #{index} {op:?}\n  expected {expected:?}\n  got      \
+                 {got:?}\n  {state}\n  model before: {endpoints:?}",
+                backend = world.selector.backend_name(),
+                state = state.err().unwrap_or_else(|| "map and kernel agree".into()),
+                endpoints = before.endpoints,
+            ));
+        }
+    }
+    Ok(())
+}
