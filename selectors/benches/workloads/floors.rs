@@ -35,7 +35,7 @@ fn epoll_flags(interest: Interest) -> EventFlags {
     }
 }
 
-/// A raw epoll loop; `OUT_OF_LINE` puts every `epoll_ctl` behind a function call.
+/// A raw epoll loop; `OUT_OF_LINE` puts every `epoll_ctl` and `epoll_wait` behind a call.
 pub(crate) struct Epoll<const OUT_OF_LINE: bool> {
     epoll: OwnedFd,
     events: Vec<epoll::Event>,
@@ -134,7 +134,7 @@ fn wait_out_of_line(
 
 /// The raw epoll floor.
 pub(crate) type RawEpoll = Epoll<false>;
-/// The raw epoll floor with out-of-line `epoll_ctl` calls.
+/// The raw epoll floor with out-of-line system calls.
 pub(crate) type RawEpollOutOfLine = Epoll<true>;
 
 /// A raw poll loop over a persistent `pollfd` array.
@@ -325,7 +325,7 @@ family!(
     RawEpollImp, "raw epoll", "raw epoll", RawEpoll
 );
 family!(
-    /// Hand-written epoll with out-of-line `epoll_ctl`.
+    /// Hand-written epoll with every system call out of line.
     RawEpollOutOfLineImp, "raw epoll (out-of-line)", "raw epoll", RawEpollOutOfLine
 );
 family!(

@@ -59,6 +59,8 @@ fn spawn_clients(
 }
 
 /// Echoes what is ready on `fd`; returns the bytes echoed. `drain`: read until `EAGAIN`.
+/// Out of line for every loop alike, as W1's handler (see `w1::handle`).
+#[inline(never)]
 fn echo(fd: &OwnedFd, buf: &mut [u8], drain: bool) -> usize {
     let mut echoed = 0;
     loop {
