@@ -108,9 +108,17 @@ survive the system call); a library whose call ends in an out-of-line system cal
 inlined raw loop does not. Our backends inline `select`, `register`, `modify` \
 and `unregister` down to the `syscall` instruction (`#[inline]` on the generic selector, the \
 backends' methods and their `sys` wrappers), so they track the inlined floor.
+- For the same reason W1's and W4's handlers are out-of-line functions for every loop alike, \
+as an application's would be: whether the compiler happens to inline a closure through a \
+loop's dispatch layers would otherwise decide W1, which makes two system calls per event.
 - The W2 growth column of the raw epoll floor is the kernel's: `epoll_ctl` on N sockets walks \
 a red-black tree of N entries and touches N sockets' kernel objects, which stop fitting in \
 the caches. A library adds O(1) on top; compare each row's growth with its floor's.
+- A row below its floor (W2's epoll rows at small N, by up to a quarter in some builds) is \
+not a library beating the kernel: the same system calls are made, and a loop of back-to-back \
+`epoll_ctl` calls runs at a speed that depends on where the code lands in the binary (the \
+floor's loop measured in a standalone program runs at our backend's speed). Read such ratios \
+as 1.00.
 - poll and select scan all N fds in the kernel, so their W1 and W3 costs grow with N; \
 epoll's do not.
 ";
@@ -130,8 +138,9 @@ pub(crate) fn header(mode: &str, reps: usize) -> String {
     };
     format!(
         "Measured on {}, {}, mode {mode}: medians of every timed batch over {reps} \
-         interleaved repetitions (A B C … then … C B A); W1–W3 time {clock}, W4 the wall \
-         clock. In brackets: cost ÷ the raw floor of the same mechanism (below 1.00 is noise).\n",
+         interleaved repetitions (A B C …, then reversed, then rotated); W1–W3 time {clock}, \
+         W4 the wall clock. In brackets: cost ÷ the raw floor of the same mechanism (below \
+         1.00: noise or code placement, see the notes).\n",
         report::machine(),
         report::today(),
     )

@@ -84,7 +84,7 @@ macro_rules! imps {
     };
 }
 
-/// Runs `sample` for every entry, `reps` times, alternating the order each repetition.
+/// Runs `sample` for every entry, `reps` times, interleaved.
 fn interleave<F, R>(
     label: &str,
     entries: &[Entry<F>],
@@ -94,11 +94,14 @@ fn interleave<F, R>(
     let mut results: Vec<Vec<R>> = entries.iter().map(|_| Vec::new()).collect();
     for rep in 0..reps {
         eprint!("\r{label}: repetition {}/{reps}   ", rep + 1);
-        let order: Vec<usize> = if rep % 2 == 0 {
-            (0..entries.len()).collect()
-        } else {
-            (0..entries.len()).rev().collect()
-        };
+        // Rotated each repetition, and reversed every other one, so that every entry runs
+        // early and late and beside every other: neither drift nor what ran just before
+        // (caches, the kernel's allocators) favours one entry.
+        let n = entries.len();
+        let mut order: Vec<usize> = (0..n).map(|k| (k + rep / 2) % n).collect();
+        if rep % 2 == 1 {
+            order.reverse();
+        }
         for i in order {
             results[i].extend(sample(&entries[i].2));
         }
