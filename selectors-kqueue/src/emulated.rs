@@ -69,7 +69,8 @@ struct Knote {
 /// number) before the next wait keeps its events, where the kernel drops them at close;
 /// events are reported grouped by filter and then by descriptor (`EVFILT_WRITE` first), an
 /// order the kernel does not promise either, and one that keeps the two events of a
-/// descriptor apart; each wait polls every event, O(registered), where the kernel's cost is
+/// descriptor apart (when the buffer was full, the next wait resumes after the last event
+/// reported, as the kernel requeues reported events at the tail: none starves); each wait polls every event, O(registered), where the kernel's cost is
 /// O(ready). The queue's own descriptor (`fileno`) is an unbound Unix datagram socket,
 /// close-on-exec: open, but not a kqueue.
 ///
@@ -78,6 +79,8 @@ struct Knote {
 pub struct EmulatedKqueue {
     fd: OwnedFd,
     knotes: BTreeMap<(i16, usize), Knote>,
+    /// Where the next scan starts: after the last event reported when the buffer was full.
+    resume: (i16, usize),
 }
 
 impl EmulatedKqueue {
@@ -193,7 +196,12 @@ impl EmulatedKqueue {
     fn poll_once(&mut self, events: &mut [Kevent], timeout: Option<Duration>) -> io::Result<usize> {
         let mut keys = Vec::new();
         let mut pollfds = Vec::new();
-        for (&(filter, ident), knote) in &self.knotes {
+        // FreeBSD's `kqueue_scan` puts a level-triggered event it reported back at the tail of
+        // the queue, so events that did not fit come first next time: the scan resumes after
+        // the last event reported when the buffer was full, and none starves.
+        let after = self.knotes.range(self.resume..);
+        let before = self.knotes.range(..self.resume);
+        for (&(filter, ident), knote) in after.chain(before) {
             if knote.enabled {
                 let interest = if filter == EVFILT_READ {
                     read_interest()
@@ -215,6 +223,7 @@ impl EmulatedKqueue {
         });
         raw::poll(&mut pollfds, timespec.as_ref())?;
         let mut count = 0;
+        let mut last = None;
         for (&(filter, ident), pollfd) in keys.iter().zip(&pollfds) {
             let revents = pollfd.revents;
             if revents.contains(PollFlags::NVAL) {
@@ -234,9 +243,13 @@ impl EmulatedKqueue {
                 ..event
             };
             count += 1;
+            last = Some((filter, ident));
             if knote.oneshot {
                 self.knotes.remove(&(filter, ident));
             }
+        }
+        if let Some((filter, ident)) = last.filter(|_| count == events.len()) {
+            self.resume = (filter, ident.saturating_add(1));
         }
         Ok(count)
     }
@@ -300,6 +313,7 @@ impl KqueueSys for EmulatedKqueue {
         Ok(EmulatedKqueue {
             fd: OwnedFd::from(socket),
             knotes: BTreeMap::new(),
+            resume: (i16::MIN, 0),
         })
     }
 

@@ -37,9 +37,64 @@ const KQUEUE_EMULATED: Behaviour = Behaviour {
     creation_fails_on_emfile: true,
 };
 
+/// Python's raw-fd registration, for the cases that register raw fd numbers or close them
+/// behind the selector's back.
+fn borrow_raw(fd: selectors_core::RawFd) -> selectors_core::BorrowedFd<'static> {
+    // SAFETY: the cases keep each fd they borrow open for as long as the selector may pass it
+    // to the kernel, except where closing it behind the selector's back is the point of the
+    // case: then the selector only hands the number to the kernel, which answers `EBADF`,
+    // `ENOENT` or `POLLNVAL`. Negative numbers other than -1 (the niche) are refused by the
+    // selector before any use.
+    unsafe { selectors_core::BorrowedFd::borrow_raw(fd) }
+}
+
 selectors_core::reliability_suite!(
     kqueue_emulated,
     KqueueBackend<EmulatedKqueue>,
     view = interest,
-    behaviour = KQUEUE_EMULATED
+    behaviour = KQUEUE_EMULATED,
+    borrow = borrow_raw
 );
+
+/// The backend gives the kernel room for every filter, so one `kevent` reports every ready
+/// filter (`every_ready_fd_once_however_many` above checks that through the selector). Should
+/// there be less room, the kernel starves none: FreeBSD's `kqueue_scan` puts each
+/// level-triggered event it reported back at the tail of the queue, so successive calls
+/// report every ready event before any twice. The emulation must do the same.
+#[test]
+fn emulated_kqueue_rotates_ready_events_through_a_short_buffer() {
+    use std::os::unix::net::UnixStream;
+
+    use rustix::fd::AsRawFd;
+    use selectors_kqueue::{EV_ADD, Kevent, KqueueSys};
+
+    const READY: usize = 12;
+    const ROOM: usize = 5;
+    let mut kq = EmulatedKqueue::kqueue().unwrap();
+    let pairs: Vec<(UnixStream, UnixStream)> =
+        (0..READY).map(|_| UnixStream::pair().unwrap()).collect();
+    let changes: Vec<Kevent> = pairs
+        .iter()
+        .map(|(a, _)| Kevent::new(a.as_raw_fd(), EVFILT_WRITE, EV_ADD))
+        .collect();
+    assert_eq!(kq.kevent(&changes, &mut [], None).unwrap(), 0);
+    let zero = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut seen = Vec::new();
+    for _ in 0..READY.div_ceil(ROOM) {
+        let mut events = [Kevent::default(); ROOM];
+        let n = kq.kevent(&[], &mut events, Some(&zero)).unwrap();
+        assert_eq!(n, ROOM, "every writer stays ready");
+        seen.extend(events.iter().map(Kevent::fd));
+    }
+    let mut first: Vec<RawFd> = seen[..READY].to_vec();
+    first.sort_unstable();
+    first.dedup();
+    assert_eq!(
+        first.len(),
+        READY,
+        "an event came twice before another came once: {seen:?}"
+    );
+}

@@ -15,7 +15,9 @@ mod bench;
 mod ci;
 mod cmd;
 mod cross;
+mod fuzz;
 mod rustup;
+mod stress;
 mod targets;
 mod tidy;
 
@@ -39,6 +41,12 @@ Commands:
                   comments, [lints] workspace = true, no todo!/unimplemented!/#[ignore],
                   file sizes, one conformance suite per backend
   bench [ARGS]    cargo bench -p selectors --bench compare -- ARGS
+  stress [--seconds N] [--seed S]
+                  Model-checked random operation sequences on every backend, in parallel,
+                  for N seconds (10 by default); prints the sequences each ran
+  fuzz [--seconds N]
+                  The `model` fuzz target (selectors/fuzz) for N seconds (60 by default),
+                  installing the nightly toolchain and cargo-fuzz if missing
   help            This text
 ";
 
@@ -54,6 +62,8 @@ fn main() -> ExitCode {
         Some("cross") => cross::run(&rest),
         Some("tidy") => no_arguments("tidy", &rest).and_then(|()| tidy::run()),
         Some("bench") => bench::run(&rest),
+        Some("stress") => stress::run(&rest),
+        Some("fuzz") => fuzz::run(&rest),
         None | Some("help" | "-h" | "--help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;

@@ -44,6 +44,12 @@ pub fn many_fds<B: Backend>() {
         "only {} socket pairs fit under the fd limit {limit}",
         pairs.len()
     );
+    println!(
+        "many_fds on {}: {} socket pairs ({} fds) registered under the soft fd limit {limit}",
+        selector.backend_name(),
+        pairs.len(),
+        2 * pairs.len()
+    );
     let reported = ready(&mut selector, None);
     assert_eq!(reported.len(), pairs.len(), "one entry per writer");
     let mut writers: Vec<(RawFd, Events)> =

@@ -122,6 +122,19 @@ impl Model {
         }
     }
 
+    /// The open endpoint whose socket has fd number `fd`, if any.
+    pub fn holder(&self, fd: RawFd) -> Option<usize> {
+        (0..ENDPOINTS).find(|&e| self.endpoints[e].open && self.endpoints[e].fd == fd)
+    }
+
+    /// The endpoint a call naming endpoint `ep`'s fd number reaches: a closed endpoint's
+    /// number may have been taken by another endpoint's new socket (`Reopen`), and a call
+    /// that names an fd by number reaches whatever holds it now.
+    pub fn target(&self, ep: u8) -> usize {
+        self.holder(self.endpoints[usize::from(ep)].fd)
+            .unwrap_or(usize::from(ep))
+    }
+
     /// Whether the selector holds endpoint `e`'s own socket (registered, not by alias).
     pub fn owned_by_selector(&self, e: usize) -> bool {
         self.endpoints[e].key.is_some_and(|key| !key.alias)
@@ -191,7 +204,7 @@ impl Model {
                 })
             }
             Op::Modify { ep, events, data } => {
-                let e = usize::from(ep);
+                let e = self.target(ep);
                 let events = Events::from_bits_retain(events);
                 let fd = fd_of(self, ep);
                 if !events.is_valid_mask() {
@@ -207,7 +220,7 @@ impl Model {
                 }
             }
             Op::Unregister { ep } | Op::FailUnregister { ep } => {
-                let e = usize::from(ep);
+                let e = self.target(ep);
                 let fd = fd_of(self, ep);
                 match self.endpoints[e].key.take() {
                     Some(key) => Outcome::Key(fd, key.events, key.data),
@@ -217,7 +230,7 @@ impl Model {
             }
             Op::GetKey { ep } => {
                 let fd = fd_of(self, ep);
-                match self.endpoints[usize::from(ep)].key {
+                match self.endpoints[self.target(ep)].key {
                     Some(key) => Outcome::Key(fd, key.events, key.data),
                     None => Outcome::Refused(Refusal::NotRegistered(fd)),
                 }
@@ -296,7 +309,7 @@ impl Model {
             Op::FailModify {
                 ep, events, data, ..
             } => {
-                let e = usize::from(ep);
+                let e = self.target(ep);
                 let events = Events::from_bits_retain(events);
                 let Some(key) = self.endpoints[e].key else {
                     return Outcome::Skipped;

@@ -4,50 +4,47 @@
 /// Runs the reliability cases for a backend: expands to `mod $name { #[test] fn <case>() ...
 /// }`, so test names read `epoll::model_random_sequences`.
 ///
-/// `reliability_suite!(name, BackendType, view = <InterestList>, behaviour = <Behaviour>)`:
-/// `view` shows the backend's interest list (the kernel's, where the kernel keeps it), which
-/// the cases compare with the map after every call; `behaviour` declares what the backend
-/// does where backends legitimately differ (a closed fd, a reused fd number, a regular file,
-/// a kernel object). The cases read Linux's readiness rules for `AF_UNIX` sockets and `/proc`:
-/// put the call in a test file built on Linux.
-///
-/// Like [`conformance_suite!`](crate::conformance_suite), the expansion defines
-/// `$name::borrow_raw` (the test crate's `unsafe` block for raw fds).
+/// `reliability_suite!(name, BackendType, view = <InterestList>, behaviour = <Behaviour>,
+/// borrow = <BorrowRaw>)`: `view` shows the backend's interest list (the kernel's, where the
+/// kernel keeps it), which the cases compare with the map after every call; `behaviour`
+/// declares what the backend does where backends legitimately differ (a closed fd, a reused
+/// fd number, a regular file, a kernel object); `borrow` makes a `BorrowedFd` of a raw fd
+/// number, the test crate's `unsafe` block for the raw-fd cases. The cases read Linux's
+/// readiness rules for `AF_UNIX` sockets and `/proc`: put the call in a test file built on
+/// Linux.
 ///
 /// ```text
 /// // selectors-poll/tests/reliability.rs
-/// selectors_core::reliability_suite!(poll, PollBackend, view = interest, behaviour = POLL);
+/// selectors_core::reliability_suite!(
+///     poll, PollBackend, view = interest, behaviour = POLL, borrow = borrow_raw
+/// );
 /// ```
 #[macro_export]
 macro_rules! reliability_suite {
-    ($name:ident, $backend:ty, view = $view:expr, behaviour = $behaviour:expr $(,)?) => {
+    (
+        $name:ident,
+        $backend:ty,
+        view = $view:expr,
+        behaviour = $behaviour:expr,
+        borrow = $borrow:expr $(,)?
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
-            /// Python's raw-fd registration: a `BorrowedFd` for an fd number.
-            #[allow(dead_code)]
-            pub(crate) fn borrow_raw(fd: $crate::RawFd) -> $crate::BorrowedFd<'static> {
-                // SAFETY: the cases keep each fd they borrow open for as long as the selector
-                // may pass it to the kernel, except where closing it behind the selector's
-                // back is the point of the case: then the selector only hands the number to
-                // the kernel, which answers `EBADF`, `ENOENT` or `POLLNVAL`. Negative numbers
-                // other than -1 (the niche) are refused by the selector before any use.
-                unsafe { $crate::BorrowedFd::borrow_raw(fd) }
-            }
+            /// The test crate's raw-fd borrow.
+            const BORROW: $crate::conformance::BorrowRaw = $borrow;
 
             #[test]
             fn model_random_sequences() {
                 let _fds = $crate::conformance::FdLock::shared();
-                $crate::conformance::model_random_sequences::<$backend>($view, borrow_raw);
+                $crate::conformance::model_random_sequences::<$backend>($view, BORROW);
             }
 
             #[test]
             fn closed_then_reused_fd() {
                 // Takes `FdLock::exclusive` itself.
-                $crate::conformance::closed_then_reused_fd::<$backend>(
-                    borrow_raw, $view, $behaviour,
-                );
+                $crate::conformance::closed_then_reused_fd::<$backend>(BORROW, $view, $behaviour);
             }
 
             #[test]

@@ -179,11 +179,12 @@ impl<B: Backend> World<B> {
                     // EBADF, as for an fd closed behind the selector's back.
                     self.selector.backend().fail_next_delete(9);
                 }
+                let owner = self.model.target(ep);
                 match self.selector.unregister(fd(ep)) {
                     Ok(key) => {
                         let outcome = key_outcome(&key);
                         if let ModelFile::Socket(socket) = key.into_fileobj() {
-                            self.sockets[usize::from(ep)] = Some(socket);
+                            self.sockets[owner] = Some(socket);
                         }
                         outcome
                     }

@@ -1,0 +1,153 @@
+//! Every backend a model run covers on Linux, with its interest-list view: select, poll,
+//! epoll (nanosecond and millisecond timeouts), the kqueue and /dev/poll logic over their
+//! emulated kernels, and `DefaultSelector`'s backend. Shared by the `stress` example and the
+//! fuzz target (`selectors/fuzz`), which include this file.
+
+use std::io;
+use std::time::Duration;
+
+use selectors::{
+    Backend, BorrowedFd, DefaultBackend, EpollBackend, Events, PollBackend, RawFd, SelectBackend,
+};
+use selectors_core::conformance::{InterestList, Op, epoll_interest_list, model_run_for, run_ops};
+use selectors_devpoll::{DevpollBackend, EmulatedDevpoll, POLLIN, POLLOUT};
+use selectors_kqueue::{EVFILT_READ, EVFILT_WRITE, EmulatedKqueue, KqueueBackend};
+
+/// Python's raw-fd registration, for the model's alias and negative-fd operations.
+fn borrow_raw(fd: RawFd) -> BorrowedFd<'static> {
+    // SAFETY: the model runner borrows only the fds of its own sockets, which it keeps open
+    // while the selector may pass them to the kernel, and the negative fd -2, which the
+    // selector refuses before any use (-1, the niche, is never borrowed).
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// [`EpollBackend::with_millisecond_timeouts`] as a backend type of its own.
+#[derive(Debug)]
+struct EpollMillis(EpollBackend);
+
+impl Backend for EpollMillis {
+    fn new() -> io::Result<Self> {
+        EpollBackend::with_millisecond_timeouts().map(EpollMillis)
+    }
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        self.0.add(fd, events)
+    }
+    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
+        self.0.modify(fd, old, new)
+    }
+    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+        self.0.delete(fd, events)
+    }
+    fn wait<R: FnMut(RawFd, Events)>(
+        &mut self,
+        timeout: Option<Duration>,
+        ready: R,
+    ) -> io::Result<()> {
+        self.0.wait(timeout, ready)
+    }
+    fn fileno(&self) -> Option<RawFd> {
+        self.0.fileno()
+    }
+}
+
+fn select_view(backend: &SelectBackend) -> Option<Vec<(RawFd, Events)>> {
+    Some(backend.registered_fds().collect())
+}
+
+fn poll_view(backend: &PollBackend) -> Option<Vec<(RawFd, Events)>> {
+    let mut list: Vec<_> = backend.registered_fds().collect();
+    list.sort_unstable();
+    Some(list)
+}
+
+fn kqueue_view(backend: &KqueueBackend<EmulatedKqueue>) -> Option<Vec<(RawFd, Events)>> {
+    let mut list: Vec<(RawFd, Events)> = Vec::new();
+    for (fd, filter) in backend.sys().registered() {
+        let events = match filter {
+            EVFILT_READ => Events::READ,
+            EVFILT_WRITE => Events::WRITE,
+            other => panic!("fd {fd}: unknown filter {other}"),
+        };
+        match list.iter_mut().find(|(seen, _)| *seen == fd) {
+            Some((_, both)) => *both |= events,
+            None => list.push((fd, events)),
+        }
+    }
+    list.sort_unstable();
+    Some(list)
+}
+
+fn devpoll_view(backend: &DevpollBackend<EmulatedDevpoll>) -> Option<Vec<(RawFd, Events)>> {
+    let list = backend.devpoll().entries().map(|(fd, mask)| {
+        let mut events = Events::empty();
+        if mask & POLLIN != 0 {
+            events |= Events::READ;
+        }
+        if mask & POLLOUT != 0 {
+            events |= Events::WRITE;
+        }
+        (fd, events)
+    });
+    Some(list.collect())
+}
+
+fn default_view(backend: &DefaultBackend) -> Option<Vec<(RawFd, Events)>> {
+    match backend.name() {
+        "epoll" => epoll_interest_list(backend),
+        _ => None,
+    }
+}
+
+/// One backend: its name, a run of one sequence, and a timed run of consecutive seeds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Covered {
+    /// How the backend is called in reports.
+    pub(crate) name: &'static str,
+    /// Runs one sequence; the first disagreement with the model, if any.
+    #[allow(
+        dead_code,
+        reason = "the fuzz target runs single sequences, the stress example timed runs"
+    )]
+    pub(crate) run: fn(&[Op]) -> Result<(), String>,
+    /// Runs sequences from a first seed for a while: `(sequences, operations)`.
+    pub(crate) run_for: fn(Duration, u64) -> (u64, u64),
+}
+
+/// A [`Covered`] for backend `$backend` seen through `$view`.
+macro_rules! covered {
+    ($name:expr, $backend:ty, $view:expr) => {
+        Covered {
+            name: $name,
+            run: |ops| {
+                let view: InterestList<$backend> = $view;
+                run_ops::<$backend>(ops, view, borrow_raw)
+            },
+            run_for: |time, first| {
+                let view: InterestList<$backend> = $view;
+                model_run_for::<$backend>(time, first, view, borrow_raw)
+            },
+        }
+    };
+}
+
+/// Every backend a model run covers here.
+pub(crate) const BACKENDS: [Covered; 7] = [
+    covered!("select", SelectBackend, select_view),
+    covered!("poll", PollBackend, poll_view),
+    covered!("epoll", EpollBackend, epoll_interest_list),
+    covered!("epoll_millis", EpollMillis, epoll_interest_list),
+    covered!(
+        "kqueue_emulated",
+        KqueueBackend<EmulatedKqueue>,
+        kqueue_view
+    ),
+    covered!(
+        "devpoll_emulated",
+        DevpollBackend<EmulatedDevpoll>,
+        devpoll_view
+    ),
+    covered!("default_selector", DefaultBackend, default_view),
+];
