@@ -35,6 +35,8 @@ pub(crate) struct Table {
     /// The size column heading, e.g. "N" or "C".
     pub(crate) size: &'static str,
     pub(crate) sizes: Vec<usize>,
+    /// Column headings in place of "`size` = n", when the columns are not sizes.
+    pub(crate) headings: Option<Vec<&'static str>>,
     pub(crate) notes: Vec<String>,
     pub(crate) rows: Vec<Row>,
     /// Throughput (higher is better): ratios are then floor ÷ value, a cost ratio.
@@ -82,8 +84,15 @@ impl Table {
             out.push('\n');
         }
         let _ = write!(out, "| implementation ({}) |", self.unit);
-        for size in &self.sizes {
-            let _ = write!(out, " {} = {size} |", self.size);
+        for (i, size) in self.sizes.iter().enumerate() {
+            match &self.headings {
+                Some(headings) => {
+                    let _ = write!(out, " {} |", headings[i]);
+                }
+                None => {
+                    let _ = write!(out, " {} = {size} |", self.size);
+                }
+            }
         }
         let growth = self.growth && self.sizes.len() > 1;
         if growth {

@@ -151,6 +151,7 @@ fn run_w1(mode: &Mode) -> Table {
         unit: "µs per round",
         size: "N",
         sizes: mode.w1_sizes.clone(),
+        headings: None,
         notes: vec![
             "N one-way channels over N/2 Unix socketpairs, one channel per direction \
              (1 fd per channel, so N = 10,000 fits the 20,000-fd limit); the same layout at \
@@ -195,6 +196,7 @@ fn run_w2(mode: &Mode) -> (Table, Table) {
         unit: "ns per op",
         size: "N",
         sizes: mode.sizes.clone(),
+        headings: None,
         notes: vec![
             "Register N fds for read, modify each to write, unregister each: 3·N operations per \
              cycle. In brackets for epoll-based rows: × the inlined raw floor · × the floor \
@@ -216,7 +218,8 @@ fn run_w2(mode: &Mode) -> (Table, Table) {
         unit: "ns per op",
         size: "phase",
         sizes: vec![1, 2, 3],
-        notes: vec!["Columns: 1 = register, 2 = modify, 3 = unregister.".into()],
+        headings: Some(vec!["register", "modify", "unregister"]),
+        notes: Vec::new(),
         rows: entries
             .iter()
             .enumerate()
@@ -253,6 +256,7 @@ fn run_w3(mode: &Mode) -> Table {
         unit: "ns per wait",
         size: "N",
         sizes: mode.sizes.clone(),
+        headings: None,
         notes: vec![
             "The same channels as W1, all registered for read; one holds an unread byte. \
              mio (edge) reports it once and then nothing: it times an empty epoll_wait."
@@ -287,6 +291,7 @@ fn run_w4(mode: &Mode) -> Table {
         unit: "messages/s",
         size: "C",
         sizes: mode.clients.clone(),
+        headings: None,
         notes: vec![
             "C client connections on one thread, one message in flight on each; the server \
              is the loop under test. In brackets: the cost ratio (floor's rate ÷ this rate)."

@@ -9,6 +9,8 @@
 //! - [`MioEdge`]: mio as it is (no re-arm); the workload's handlers drain each fd until
 //!   `EAGAIN` ([`EventLoop::EDGE`]). Only where the workload can be run that way (W3, W4); in W3
 //!   it reports the ready fd once and then nothing, so it times an empty `epoll_wait`.
+//! - In W2 (registration churn, nothing waited for) plain `register`/`reregister`/`deregister`,
+//!   row "mio": edge or level makes no difference there.
 //!
 //! polling: `PollMode::Level` registrations, a reused `Events` buffer, `Poller::wait`.
 
