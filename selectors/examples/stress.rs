@@ -20,6 +20,7 @@ use std::process::ExitCode;
 #[path = "stress/backends.rs"]
 mod backends;
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const USAGE: &str = "usage: stress [--seconds N] [--seed S]";
 
 #[cfg(target_os = "linux")]
