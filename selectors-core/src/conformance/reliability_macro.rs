@@ -67,6 +67,8 @@ macro_rules! reliability_suite {
 
             #[test]
             fn selector_creation_under_emfile() {
+                // The child's pipes are fds of this process too.
+                let _fds = $crate::conformance::FdLock::shared();
                 $crate::conformance::selector_creation_under_emfile::<$backend>(
                     concat!(stringify!($name), "::selector_creation_under_emfile"),
                     $behaviour,
