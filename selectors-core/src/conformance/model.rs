@@ -1,17 +1,19 @@
 //! The reference model of the model-based tests: what each [`Op`] must return, and the
 //! state of the sockets and the selector after it.
 //!
-//! The world is [`PAIRS`](super::PAIRS) connected `AF_UNIX` stream pairs, whose ends ("endpoints", numbered
-//! `0..ENDPOINTS`, the peer of `e` being `e ^ 1`) a selector registers, modifies and
-//! unregisters, and which write, read, shut down and close. The operation set is chosen so the
-//! model is exact on Linux:
+//! The world is [`PAIRS`](super::PAIRS) connected `AF_UNIX` stream pairs, whose ends
+//! ("endpoints", numbered `0..ENDPOINTS`, the peer of `e` being `e ^ 1`) a selector registers,
+//! modifies and unregisters, and which write, read, shut down, close and reopen. The operation
+//! set is chosen so the model is exact on Linux:
 //! - a write is at most 64 bytes and at most [`MAX_QUEUED`] writes wait unread in a
 //!   direction, so no send buffer ever fills and every open endpoint is always writable;
 //! - an endpoint is readable when data waits for it, its peer shut down its sending side, or
 //!   its peer is closed; a closed peer (a hang-up) makes it READ | WRITE, which the key masks;
 //! - a read drains everything that waits, so the bytes read are known;
 //! - only unregistered endpoints are closed (a registered fd closed behind the selector's back
-//!   is each backend's own behaviour: see `closed_then_reused_fd`).
+//!   is each backend's own behaviour: see `closed_then_reused_fd`);
+//! - a call that names an fd by number reaches whichever open endpoint holds that number now,
+//!   which after a reopen may be another endpoint than the one that had it.
 //!
 //! Invalid calls (bad event masks, unknown or negative fds, duplicates) must fail with the
 //! typed error and change nothing; injected kernel failures (through
