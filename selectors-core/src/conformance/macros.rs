@@ -10,8 +10,8 @@
 /// `selectors-core` with the `conformance` feature as a dev-dependency.
 ///
 /// Every case runs under [`FdLock::shared`]. The expansion also defines `$name::borrow_raw`,
-/// the [`BorrowRaw`] function the raw-fd cases take (the test crate's `unsafe` block for
-/// them), which the backend's own cases can use too.
+/// the [`BorrowRaw`] function the raw-fd cases take (an `unsafe` block expanded in the
+/// test crate, from `conformance/sys.rs`), which the backend's own cases can use too.
 ///
 /// [`many_fds`]: crate::conformance::many_fds
 /// [`FdLock::shared`]: crate::conformance::FdLock::shared
@@ -29,16 +29,7 @@ macro_rules! conformance_suite {
             #[allow(unused_imports)]
             use super::*;
 
-            /// Python's raw-fd registration: a `BorrowedFd` for an fd number.
-            #[allow(dead_code)]
-            pub(crate) fn borrow_raw(fd: $crate::RawFd) -> $crate::BorrowedFd<'static> {
-                // SAFETY: the cases keep each fd they borrow open for as long as the selector
-                // may pass it to the kernel, except where closing it behind the selector's
-                // back is the point of the case: then the selector only hands the number to
-                // the kernel, which answers `EBADF`, `ENOENT` or `POLLNVAL`. Negative numbers
-                // other than -1 (the niche) are refused by the selector before any use.
-                unsafe { $crate::BorrowedFd::borrow_raw(fd) }
-            }
+            $crate::__conformance_borrow_raw_fn!();
 
             $crate::conformance_suite!(@plain $backend;
                 register_returns_key
@@ -121,20 +112,7 @@ macro_rules! signal_suite {
             #[allow(unused_imports)]
             use super::*;
 
-            /// Installs the counting handler for the test signal.
-            fn install_handler() {
-                let action = $crate::conformance::counting_sigaction();
-                // SAFETY: the handler only increments an atomic counter, which is
-                // async-signal-safe; the disposition is process-wide, and this test binary
-                // holds nothing but the signal cases, which all install the same handler.
-                let installed = unsafe {
-                    $crate::conformance::nix::sys::signal::sigaction(
-                        $crate::conformance::TEST_SIGNAL,
-                        &action,
-                    )
-                };
-                installed.expect("sigaction");
-            }
+            $crate::__conformance_install_handler_fn!();
 
             #[test]
             fn signal_during_select_resumes() {

@@ -48,6 +48,7 @@ mod signal_storm;
 mod signals;
 mod specific;
 mod support;
+mod sys;
 mod timing;
 mod unregister;
 mod view;
