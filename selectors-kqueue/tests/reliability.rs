@@ -37,23 +37,11 @@ const KQUEUE_EMULATED: Behaviour = Behaviour {
     creation_fails_on_emfile: true,
 };
 
-/// Python's raw-fd registration, for the cases that register raw fd numbers or close them
-/// behind the selector's back.
-fn borrow_raw(fd: selectors_core::RawFd) -> selectors_core::BorrowedFd<'static> {
-    // SAFETY: the cases keep each fd they borrow open for as long as the selector may pass it
-    // to the kernel, except where closing it behind the selector's back is the point of the
-    // case: then the selector only hands the number to the kernel, which answers `EBADF`,
-    // `ENOENT` or `POLLNVAL`. Negative numbers other than -1 (the niche) are refused by the
-    // selector before any use.
-    unsafe { selectors_core::BorrowedFd::borrow_raw(fd) }
-}
-
 selectors_core::reliability_suite!(
     kqueue_emulated,
     KqueueBackend<EmulatedKqueue>,
     view = interest,
     behaviour = KQUEUE_EMULATED,
-    borrow = borrow_raw
 );
 
 /// The backend gives the kernel room for every filter, so one `kevent` reports every ready

@@ -54,21 +54,9 @@ fn behaviour() -> Behaviour {
     }
 }
 
-/// Python's raw-fd registration, for the cases that register raw fd numbers or close them
-/// behind the selector's back.
-fn borrow_raw(fd: selectors::RawFd) -> selectors::BorrowedFd<'static> {
-    // SAFETY: the cases keep each fd they borrow open for as long as the selector may pass it
-    // to the kernel, except where closing it behind the selector's back is the point of the
-    // case: then the selector only hands the number to the kernel, which answers `EBADF`,
-    // `ENOENT` or `POLLNVAL`. Negative numbers other than -1 (the niche) are refused by the
-    // selector before any use.
-    unsafe { selectors::BorrowedFd::borrow_raw(fd) }
-}
-
 selectors_core::reliability_suite!(
     default_selector,
     DefaultBackend,
     view = interest,
     behaviour = behaviour(),
-    borrow = borrow_raw
 );

@@ -4,20 +4,20 @@
 /// Runs the reliability cases for a backend: expands to `mod $name { #[test] fn <case>() ...
 /// }`, so test names read `epoll::model_random_sequences`.
 ///
-/// `reliability_suite!(name, BackendType, view = <InterestList>, behaviour = <Behaviour>,
-/// borrow = <BorrowRaw>)`: `view` shows the backend's interest list (the kernel's, where the
-/// kernel keeps it), which the cases compare with the map after every call; `behaviour`
-/// declares what the backend does where backends legitimately differ (a closed fd, a reused
-/// fd number, a regular file, a kernel object); `borrow` makes a `BorrowedFd` of a raw fd
-/// number, the test crate's `unsafe` block for the raw-fd cases. The cases read Linux's
-/// readiness rules for `AF_UNIX` sockets and `/proc`: put the call in a test file built on
-/// Linux.
+/// `reliability_suite!(name, BackendType, view = <InterestList>, behaviour = <Behaviour>)`:
+/// `view` shows the backend's interest list (the kernel's, where the kernel keeps it), which
+/// the cases compare with the map after every call; `behaviour` declares what the backend
+/// does where backends legitimately differ (a closed fd, a reused fd number, a regular file,
+/// a kernel object). The cases read Linux's readiness rules for `AF_UNIX` sockets and
+/// `/proc`: put the call in a test file built on Linux.
+///
+/// Like [`conformance_suite!`](crate::conformance_suite), the expansion defines
+/// `$name::borrow_raw` for the raw-fd cases (an `unsafe` block expanded in the test crate,
+/// from `conformance/sys.rs`).
 ///
 /// ```text
 /// // selectors-poll/tests/reliability.rs
-/// selectors_core::reliability_suite!(
-///     poll, PollBackend, view = interest, behaviour = POLL, borrow = borrow_raw
-/// );
+/// selectors_core::reliability_suite!(poll, PollBackend, view = interest, behaviour = POLL);
 /// ```
 #[macro_export]
 macro_rules! reliability_suite {
@@ -25,26 +25,26 @@ macro_rules! reliability_suite {
         $name:ident,
         $backend:ty,
         view = $view:expr,
-        behaviour = $behaviour:expr,
-        borrow = $borrow:expr $(,)?
+        behaviour = $behaviour:expr $(,)?
     ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
-            /// The test crate's raw-fd borrow.
-            const BORROW: $crate::conformance::BorrowRaw = $borrow;
+            $crate::__conformance_borrow_raw_fn!();
 
             #[test]
             fn model_random_sequences() {
                 let _fds = $crate::conformance::FdLock::shared();
-                $crate::conformance::model_random_sequences::<$backend>($view, BORROW);
+                $crate::conformance::model_random_sequences::<$backend>($view, borrow_raw);
             }
 
             #[test]
             fn closed_then_reused_fd() {
                 // Takes `FdLock::exclusive` itself.
-                $crate::conformance::closed_then_reused_fd::<$backend>(BORROW, $view, $behaviour);
+                $crate::conformance::closed_then_reused_fd::<$backend>(
+                    borrow_raw, $view, $behaviour,
+                );
             }
 
             #[test]
