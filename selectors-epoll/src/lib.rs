@@ -11,6 +11,14 @@
 //! milliseconds, so a timeout never ends early and a sub-millisecond timeout never becomes a
 //! busy poll.
 //!
+//! A registered fd closed behind the selector's back (possible only through a raw
+//! `BorrowedFd`) is dropped by the kernel and never reported; `unregister` still succeeds.
+//! One case escapes this: if another descriptor still refers to the same open file (a `dup`,
+//! or a copy inherited across `fork`), epoll keeps the registration alive under the closed
+//! number (epoll(7), Q6). It can no longer be removed, since `EPOLL_CTL_DEL` needs the
+//! number open, so its events keep arriving for a key the map no longer has; such a wait
+//! returns no events, as Python's does. Unregister before closing.
+//!
 //! On other operating systems this crate is empty: it compiles everywhere so that
 //! `cargo test --workspace` works on every host.
 //!
