@@ -62,52 +62,45 @@ impl<'fd, B: Backend> EventLoop<'fd> for With<'fd, B> {
     }
 }
 
-/// A selector polled with `select_into`.
+/// A selector polled with `select_into`; registration goes through [`With`]'s.
 #[derive(Debug)]
 pub(crate) struct Into<'fd, B: Backend> {
-    selector: BaseSelector<B, &'fd OwnedFd, u32>,
+    with: With<'fd, B>,
     ready: Vec<(RawFd, Events)>,
 }
 
 impl<'fd, B: Backend> EventLoop<'fd> for Into<'fd, B> {
     fn new(capacity: usize) -> Self {
         Into {
-            selector: BaseSelector::new().expect("create the selector"),
+            with: With::new(capacity),
             ready: Vec::with_capacity(capacity),
         }
     }
 
     #[inline]
     fn register(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
-        self.selector
-            .register(fd, events(interest), token)
-            .expect("register");
+        self.with.register(fd, token, interest);
     }
 
     #[inline]
     fn modify(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
-        self.selector
-            .modify(fd.as_raw_fd(), events(interest), token)
-            .expect("modify");
+        self.with.modify(fd, token, interest);
     }
 
     #[inline]
     fn unregister(&mut self, fd: &'fd OwnedFd) {
-        self.selector
-            .unregister(fd.as_raw_fd())
-            .expect("unregister");
+        self.with.unregister(fd);
     }
 
     #[inline]
     fn poll(&mut self, timeout: Option<Duration>, mut on_ready: impl FnMut(u32)) -> usize {
-        let n = self
-            .selector
+        let selector = &mut self.with.selector;
+        let n = selector
             .select_into(timeout, &mut self.ready)
             .expect("select_into");
         for &(fd, _events) in &self.ready {
             on_ready(
-                *self
-                    .selector
+                *selector
                     .get_key(fd)
                     .expect("a ready fd is registered")
                     .data(),
