@@ -5,7 +5,7 @@ use std::io;
 
 use rustix::fd::RawFd;
 
-use crate::Events;
+use crate::{Events, SelectorKey};
 
 /// What went wrong in a selector call.
 ///
@@ -34,12 +34,14 @@ pub enum Error {
     /// The event mask is empty or has bits other than `READ | WRITE` (Python: `ValueError`).
     #[error("invalid events: {0:#x}")]
     InvalidEvents(u8),
-    /// The file descriptor is negative (Python: `ValueError`).
+    /// The file descriptor is invalid: negative on Unix, `INVALID_SOCKET` on Windows (Python:
+    /// `ValueError`).
     #[error("invalid file descriptor: {0}")]
     InvalidFd(RawFd),
-    /// The file descriptor is above what this backend can watch (select's `FD_SETSIZE` where
-    /// the C library's `fd_set` is fixed-size). Python defers this error to every later
-    /// `select()`; it is reported at `register` here.
+    /// The file descriptor is at or above what can be watched: the process's hard
+    /// `RLIMIT_NOFILE` (no open fd has such a number), or the backend's own limit (select's
+    /// `FD_SETSIZE` where the C library's `fd_set` is fixed-size). Python defers the second
+    /// to every later `select()`; both are reported at `register` here.
     #[error("file descriptor {fd} is out of range for this selector (limit {limit})")]
     FdOutOfRange {
         /// The file descriptor that was refused.
@@ -112,8 +114,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A failed `register`: the error, and the file object and data handed back unchanged.
 ///
 /// `register` takes ownership of the file object; when it fails, the object is returned here
-/// rather than dropped, so a failed registration never closes the caller's file. It converts
-/// into [`Error`] and [`io::Error`], so `?` works in functions returning either.
+/// rather than dropped, so a failed registration never closes the caller's file.
+///
+/// `?` converts it into [`Error`], [`io::Error`], `Box<dyn std::error::Error>` and
+/// `Box<dyn std::error::Error + Send + Sync>`, whatever `F` and `T` are: the conversion keeps
+/// the error and drops the file object and data. It does not implement
+/// [`std::error::Error`] itself, because that would make the boxed conversions require
+/// `F` and `T` to be `Send + Sync + 'static` (a `Rc` in the data would break `?`). For
+/// error types that take any `std::error::Error` (anyhow, eyre), convert with
+/// `.map_err(RegisterError::into_error)?`.
 ///
 /// ```
 /// use selectors_core::{Error, RegisterError};
@@ -122,6 +131,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// let (error, fileobj, data) = err.into_parts();
 /// assert!(matches!(error, Error::AlreadyRegistered(3)));
 /// assert_eq!((fileobj, data), ("file object", 42));
+///
+/// fn register_rc() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     let data = std::rc::Rc::new(1); // neither `Send` nor `Sync`
+///     Err(RegisterError::new(Error::AlreadyRegistered(3), (), data))?
+/// }
+/// assert_eq!(register_rc().unwrap_err().to_string(), "file descriptor 3 is already registered");
 /// ```
 pub struct RegisterError<F, T> {
     error: Error,
@@ -174,20 +189,114 @@ impl<F, T> fmt::Display for RegisterError<F, T> {
     }
 }
 
-impl<F, T> std::error::Error for RegisterError<F, T> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
+/// A failed `modify`: the error and, when the kernel refused the change, the key it removed.
+///
+/// Bad input ([`Error::InvalidEvents`], [`Error::InvalidFd`], [`Error::NotRegistered`])
+/// changes nothing, and [`unregistered`](ModifyError::unregistered) is `None`. When the
+/// kernel refuses the change ([`Error::Os`]), its state for the fd is unknown, so the
+/// selector removes the registration from the kernel and the map and hands the key back
+/// here, with its file object and data, so the caller's socket is not closed behind its back.
+///
+/// `?` converts it as [`RegisterError`] does (into [`Error`], [`io::Error`] and the boxed
+/// errors, whatever `F` and `T` are); the key, if any, is then dropped.
+pub struct ModifyError<F, T> {
+    error: Error,
+    unregistered: Option<SelectorKey<F, T>>,
+}
+
+impl<F, T> ModifyError<F, T> {
+    /// An error that changed nothing (bad input).
+    pub fn new(error: Error) -> Self {
+        ModifyError {
+            error,
+            unregistered: None,
+        }
+    }
+
+    /// A kernel refusal that removed `key`.
+    pub fn with_key(error: Error, key: SelectorKey<F, T>) -> Self {
+        ModifyError {
+            error,
+            unregistered: Some(key),
+        }
+    }
+
+    /// The reason the change failed.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The key removed because the kernel refused the change, if that is what happened.
+    pub fn unregistered(&self) -> Option<&SelectorKey<F, T>> {
+        self.unregistered.as_ref()
+    }
+
+    /// Splits into the error and the removed key, if any.
+    pub fn into_parts(self) -> (Error, Option<SelectorKey<F, T>>) {
+        (self.error, self.unregistered)
+    }
+
+    /// The error alone; a removed key is dropped.
+    pub fn into_error(self) -> Error {
+        self.error
+    }
+
+    /// The errno of an [`Error::Os`], as [`Error::raw_os_error`].
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.error.raw_os_error()
     }
 }
 
-impl<F, T> From<RegisterError<F, T>> for Error {
-    fn from(err: RegisterError<F, T>) -> Error {
-        err.error
+impl<F, T> fmt::Debug for ModifyError<F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModifyError")
+            .field("error", &self.error)
+            .field(
+                "unregistered",
+                &self.unregistered.as_ref().map(|key| key.fd),
+            )
+            .finish()
     }
 }
 
-impl<F, T> From<RegisterError<F, T>> for io::Error {
-    fn from(err: RegisterError<F, T>) -> io::Error {
-        err.error.into()
+impl<F, T> fmt::Display for ModifyError<F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.unregistered {
+            Some(_) => write!(f, "modify failed, key unregistered: {}", self.error),
+            None => write!(f, "modify failed: {}", self.error),
+        }
     }
 }
+
+/// The conversions `?` uses for the errors that carry the caller's values: each keeps the
+/// [`Error`] and drops the values, and none needs the values to be `Send`, `Sync` or
+/// `'static`.
+macro_rules! error_conversions {
+    ($($carrier:ident),*) => {$(
+        impl<F, T> From<$carrier<F, T>> for Error {
+            fn from(err: $carrier<F, T>) -> Error {
+                err.error
+            }
+        }
+
+        impl<F, T> From<$carrier<F, T>> for io::Error {
+            fn from(err: $carrier<F, T>) -> io::Error {
+                err.error.into()
+            }
+        }
+
+        impl<F, T> From<$carrier<F, T>> for Box<dyn std::error::Error + Send + Sync> {
+            fn from(err: $carrier<F, T>) -> Self {
+                Box::new(err.error)
+            }
+        }
+
+        impl<F, T> From<$carrier<F, T>> for Box<dyn std::error::Error> {
+            fn from(err: $carrier<F, T>) -> Self {
+                Box::new(err.error)
+            }
+        }
+    )*};
+}
+
+error_conversions!(RegisterError, ModifyError);

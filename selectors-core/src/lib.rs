@@ -21,6 +21,7 @@
 mod backend;
 mod error;
 mod events;
+mod fd;
 mod key;
 mod map;
 mod selector;
@@ -31,9 +32,10 @@ mod wait;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
-pub use backend::Backend;
-pub use error::{Error, RegisterError, Result};
+pub use backend::{Backend, Registration, Token};
+pub use error::{Error, ModifyError, RegisterError, Result};
 pub use events::{EVENT_READ, EVENT_WRITE, Events};
+pub use fd::{check_fd_range, is_invalid_fd};
 pub use key::SelectorKey;
 pub use map::SelectorMap;
 pub use selector::BaseSelector;

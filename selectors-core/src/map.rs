@@ -1,110 +1,219 @@
-//! The fd → key map (slab storage plus an fd-indexed table) and its read-only view.
+//! The fd → key map (slab storage plus an fd index) and its read-only view.
 
 use std::fmt;
 
 use rustix::fd::RawFd;
 use slab::Slab;
 
+use crate::backend::{Registration, Token};
 use crate::{SelectorKey, Target};
-
-/// Marks an unused slot of the fd table; slab indices are stored as `index + 1`.
-const VACANT: u32 = 0;
 
 /// Where a key sits in a [`KeyMap`]: valid until the map next changes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot(usize);
 
+/// A key and the generation its token carries.
+struct Entry<F, T> {
+    key: SelectorKey<F, T>,
+    generation: u32,
+}
+
 /// The registrations of one selector: keys in a [`Slab`] (dense, reused slots, so iteration
-/// costs O(registrations)) and a table indexed by fd holding each key's slab slot, so every
-/// lookup is two array reads: O(1), no hashing.
+/// costs O(registrations)) and an index from fd to slot.
+///
+/// Each registration's [`Token`] is its slot and a generation (a counter bumped at every
+/// insert), so the token the kernel reports finds its key with one slab read, and a token of
+/// a registration that is gone — even one whose slot was reused since — finds nothing.
 pub(crate) struct KeyMap<F, T> {
-    keys: Slab<SelectorKey<F, T>>,
-    slot_by_fd: Vec<u32>,
+    entries: Slab<Entry<F, T>>,
+    by_fd: FdIndex,
+    next_generation: u32,
 }
 
 impl<F, T> KeyMap<F, T> {
     pub(crate) fn new() -> Self {
         KeyMap {
-            keys: Slab::new(),
-            slot_by_fd: Vec::new(),
-        }
-    }
-
-    #[inline]
-    fn slot(&self, fd: RawFd) -> Option<usize> {
-        let index = usize::try_from(fd).ok()?;
-        match *self.slot_by_fd.get(index)? {
-            VACANT => None,
-            stored => Some(stored as usize - 1),
+            entries: Slab::new(),
+            by_fd: FdIndex::default(),
+            next_generation: 0,
         }
     }
 
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.keys.len()
+        self.entries.len()
     }
 
     #[inline]
     pub(crate) fn get(&self, fd: RawFd) -> Option<&SelectorKey<F, T>> {
-        let slot = self.slot(fd)?;
-        self.keys.get(slot)
+        let slot = self.by_fd.get(fd)?;
+        self.entries.get(slot).map(|entry| &entry.key)
     }
 
     #[inline]
     pub(crate) fn contains(&self, fd: RawFd) -> bool {
-        self.slot(fd).is_some()
+        self.by_fd.get(fd).is_some()
     }
 
-    /// Inserts a key whose fd (non-negative) is not in the map yet. Always inlined into
-    /// `register`, its one caller: a call here costs more than the insert itself.
+    /// The key a token names, if its registration still exists.
+    #[inline]
+    pub(crate) fn by_token(&self, token: Token) -> Option<&SelectorKey<F, T>> {
+        let (slot, generation) = split(token);
+        match self.entries.get(slot) {
+            Some(entry) if entry.generation == generation => Some(&entry.key),
+            _ => None,
+        }
+    }
+
+    /// The token the next [`insert`](Self::insert) gives its key.
+    #[inline]
+    pub(crate) fn next_token(&self) -> Token {
+        join(self.entries.vacant_key(), self.next_generation)
+    }
+
+    /// Inserts a key whose fd (a valid number) is not in the map yet, under
+    /// [`next_token`](Self::next_token). Always inlined into `register`, its one caller: a
+    /// call here costs more than the insert itself.
     #[inline(always)]
     pub(crate) fn insert(&mut self, key: SelectorKey<F, T>) -> &mut SelectorKey<F, T> {
-        let index = usize::try_from(key.fd).expect("the selector checks fds are non-negative");
         debug_assert!(!self.contains(key.fd));
-        if index >= self.slot_by_fd.len() {
-            self.grow_table(index);
-        }
-        let slot = self.keys.insert(key);
-        self.slot_by_fd[index] = u32::try_from(slot + 1).expect("fewer than 2^32 registrations");
-        &mut self.keys[slot]
+        let fd = key.fd;
+        let generation = self.next_generation;
+        self.next_generation = generation.wrapping_add(1);
+        let slot = self.entries.insert(Entry { key, generation });
+        self.by_fd.set(fd, slot);
+        &mut self.entries[slot].key
     }
 
-    /// Grows the fd table to hold `index`: rare, so kept out of `insert`'s inlined body.
-    #[cold]
-    #[inline(never)]
-    fn grow_table(&mut self, index: usize) {
-        self.slot_by_fd.resize(index + 1, VACANT);
-    }
-
-    /// The slot of `fd`'s key, for the `*_at` methods: one table read, however many of them
+    /// The slot of `fd`'s key, for the `*_at` methods: one index read, however many of them
     /// follow.
     #[inline]
     pub(crate) fn find(&self, fd: RawFd) -> Option<Slot> {
-        self.slot(fd).map(Slot)
+        self.by_fd.get(fd).map(Slot)
     }
 
     /// The key in `slot` (found by [`find`](Self::find) since the map last changed).
     #[inline]
     pub(crate) fn at(&self, slot: Slot) -> &SelectorKey<F, T> {
-        &self.keys[slot.0]
+        &self.entries[slot.0].key
+    }
+
+    /// The token of the key in `slot`.
+    #[inline]
+    pub(crate) fn token_at(&self, slot: Slot) -> Token {
+        join(slot.0, self.entries[slot.0].generation)
     }
 
     /// The key in `slot`, mutably. Its fd must not be changed.
     #[inline]
     pub(crate) fn at_mut(&mut self, slot: Slot) -> &mut SelectorKey<F, T> {
-        &mut self.keys[slot.0]
+        &mut self.entries[slot.0].key
     }
 
     /// Removes the key in `slot`.
     #[inline]
     pub(crate) fn remove_at(&mut self, slot: Slot) -> SelectorKey<F, T> {
-        let key = self.keys.remove(slot.0);
-        self.slot_by_fd[key.fd as usize] = VACANT;
+        let key = self.entries.remove(slot.0).key;
+        self.by_fd.clear(key.fd);
         key
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &SelectorKey<F, T>> {
-        self.keys.iter().map(|(_, key)| key)
+        self.entries.iter().map(|(_, entry)| &entry.key)
+    }
+
+    /// Every registration as the backend knows it: fd, token and events.
+    pub(crate) fn registrations(&self) -> impl Iterator<Item = Registration> + '_ {
+        self.entries.iter().map(|(slot, entry)| Registration {
+            fd: entry.key.fd,
+            token: join(slot, entry.generation),
+            events: entry.key.events,
+        })
+    }
+}
+
+/// A token from a slot and a generation: the slot in the low 32 bits.
+#[inline]
+fn join(slot: usize, generation: u32) -> Token {
+    // Slots stay below 2^32: `FdIndex` stores them as `u32`.
+    Token((u64::from(generation) << 32) | (slot as u64 & u64::from(u32::MAX)))
+}
+
+#[inline]
+fn split(token: Token) -> (usize, u32) {
+    (
+        (token.0 & u64::from(u32::MAX)) as usize,
+        (token.0 >> 32) as u32,
+    )
+}
+
+/// The fd → slot index. On Unix a table indexed by fd (fds are small, dense numbers: two
+/// array reads per lookup, no hashing); on Windows a hash map, since a SOCKET is a kernel
+/// handle whose value may be anything.
+#[derive(Default)]
+struct FdIndex {
+    #[cfg(unix)]
+    slots: Vec<u32>,
+    #[cfg(not(unix))]
+    slots: std::collections::HashMap<RawFd, u32>,
+}
+
+/// Marks an unused entry of the Unix table; slots are stored as `slot + 1`.
+#[cfg(unix)]
+const VACANT: u32 = 0;
+
+#[cfg(unix)]
+impl FdIndex {
+    #[inline]
+    fn get(&self, fd: RawFd) -> Option<usize> {
+        let index = usize::try_from(fd).ok()?;
+        match *self.slots.get(index)? {
+            VACANT => None,
+            stored => Some(stored as usize - 1),
+        }
+    }
+
+    /// Records `fd` (non-negative, below the fd limit: the selector checked) at `slot`.
+    #[inline]
+    fn set(&mut self, fd: RawFd, slot: usize) {
+        let index = fd as usize;
+        if index >= self.slots.len() {
+            self.grow(index);
+        }
+        self.slots[index] = u32::try_from(slot + 1).expect("fewer than 2^32 registrations");
+    }
+
+    /// Grows the table to hold `index`: rare, so kept out of `set`'s inlined body.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, index: usize) {
+        self.slots.resize(index + 1, VACANT);
+    }
+
+    #[inline]
+    fn clear(&mut self, fd: RawFd) {
+        if let Some(entry) = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)) {
+            *entry = VACANT;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+impl FdIndex {
+    #[inline]
+    fn get(&self, fd: RawFd) -> Option<usize> {
+        self.slots.get(&fd).map(|&slot| slot as usize)
+    }
+
+    #[inline]
+    fn set(&mut self, fd: RawFd, slot: usize) {
+        let slot = u32::try_from(slot).expect("fewer than 2^32 registrations");
+        self.slots.insert(fd, slot);
+    }
+
+    #[inline]
+    fn clear(&mut self, fd: RawFd) {
+        self.slots.remove(&fd);
     }
 }
 
@@ -138,7 +247,7 @@ impl<'a, F, T> SelectorMap<'a, F, T> {
         self.map.len() == 0
     }
 
-    /// The key registered for `target`, if any. A negative fd is simply not found.
+    /// The key registered for `target`, if any. An invalid fd is simply not found.
     #[inline]
     pub fn get(&self, target: impl Target) -> Option<&'a SelectorKey<F, T>> {
         self.map.get(target.target_fd())
@@ -206,5 +315,34 @@ mod tests {
         let mut fds: Vec<_> = map.iter().map(|k| k.fd).collect();
         fds.sort();
         assert_eq!(fds, [0, 7, 900]);
+    }
+
+    #[test]
+    fn a_token_finds_its_key_and_only_while_it_is_registered() {
+        let mut map = KeyMap::new();
+        let first = map.next_token();
+        map.insert(key(5));
+        assert_eq!(map.by_token(first).map(|k| k.fd), Some(5));
+        let slot = map.find(5).expect("registered");
+        assert_eq!(map.token_at(slot), first);
+        map.remove_at(slot);
+        assert!(map.by_token(first).is_none(), "removed");
+        // The slot is reused with a new generation: the old token still finds nothing.
+        let second = map.next_token();
+        map.insert(key(6));
+        assert_ne!(first, second);
+        assert_eq!(split(first).0, split(second).0, "same slot");
+        assert!(map.by_token(first).is_none(), "stale token, reused slot");
+        assert_eq!(map.by_token(second).map(|k| k.fd), Some(6));
+        assert!(map.by_token(Token(u64::MAX)).is_none());
+        let all: Vec<_> = map.registrations().collect();
+        assert_eq!(
+            all,
+            [Registration {
+                fd: 6,
+                token: second,
+                events: Events::READ
+            }]
+        );
     }
 }

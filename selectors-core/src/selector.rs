@@ -4,11 +4,12 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use rustix::fd::{AsFd, AsRawFd, RawFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
+use crate::fd::{OutOfRange, check_range, is_invalid_fd};
 use crate::map::{KeyMap, SelectorMap, Slot};
 use crate::wait::{InterruptCheck, wait_loop};
-use crate::{Backend, Error, Events, RegisterError, Result, SelectorKey, Target};
+use crate::{Backend, Error, Events, ModifyError, RegisterError, Result, SelectorKey, Target};
 
 /// A selector: the map of registrations kept in step with a kernel readiness mechanism `B`.
 ///
@@ -18,12 +19,18 @@ use crate::{Backend, Error, Events, RegisterError, Result, SelectorKey, Target};
 /// - `F` is the file object, anything [`AsFd`]: an `OwnedFd`, a `TcpStream`, a
 ///   `UnixStream`, a `Box<dyn AsFd>`... The selector owns it while it is registered, so it
 ///   cannot be closed behind the selector's back, and [`unregister`](Self::unregister) hands
-///   it back. A raw fd number that the caller promises to keep open goes in as a
-///   `BorrowedFd<'static>` made with `unsafe { BorrowedFd::borrow_raw(fd) }`.
+///   it back. Its fd is read once, at `register`; every later kernel call uses that number,
+///   so a file object whose `as_fd()` changes cannot make the map and the kernel disagree. A
+///   raw fd number that the caller promises to keep open goes in as a `BorrowedFd<'static>`
+///   made with `unsafe { BorrowedFd::borrow_raw(fd) }`.
 /// - `T` is the caller's data for each registration (`()` by default).
 ///
 /// Every method that changes something takes `&mut self`, and a failed call changes nothing
-/// (except where a method's `# Errors` says otherwise).
+/// (except where a method's `# Errors` says otherwise). A panic in a callback or in `as_fd()`
+/// leaves the selector consistent.
+///
+/// The examples on these methods use `PollSelector` (every Unix); every backend's selector
+/// behaves the same.
 pub struct BaseSelector<B, F, T = ()> {
     backend: B,
     map: KeyMap<F, T>,
@@ -50,9 +57,32 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
 
     /// Registers `fileobj` for `events`, with `data`, and returns its key.
     ///
-    /// Checks, in Python's order: the events (empty or unknown bits), the fd (negative, or at
-    /// or above the backend's [`fd_limit`](Backend::fd_limit)), a duplicate (the same fd
-    /// through any object), then asks the kernel.
+    /// Checks, in Python's order: the events (empty or unknown bits), the fd (invalid, or at
+    /// or above the process's fd limit or the backend's [`fd_limit`](Backend::fd_limit)), a
+    /// duplicate (the same fd through any object), then asks the kernel. `fileobj.as_fd()` is
+    /// called once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::net::UnixStream;
+    /// use selectors_poll::{Error, PollSelector, EVENT_READ};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, &str>::new()?;
+    /// let (a, b) = UnixStream::pair()?;
+    /// let key = selector.register(a, EVENT_READ, "a")?;
+    /// assert_eq!((key.events(), *key.data()), (EVENT_READ, "a"));
+    ///
+    /// // A refused registration hands the file object back.
+    /// let err = selector.register(b, Default::default(), "b").unwrap_err();
+    /// assert!(matches!(err.error(), Error::InvalidEvents(0)));
+    /// let (_error, b, _data) = err.into_parts();
+    /// selector.register(b, EVENT_READ, "b")?;
+    /// assert_eq!(selector.len(), 2);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidEvents`], [`Error::InvalidFd`], [`Error::FdOutOfRange`],
@@ -66,19 +96,20 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         events: Events,
         data: T,
     ) -> Result<&SelectorKey<F, T>, RegisterError<F, T>> {
-        let fd = fileobj.as_fd().as_raw_fd();
+        let borrowed = fileobj.as_fd();
+        let fd = borrowed.as_raw_fd();
         let checked = if !events.is_valid_mask() {
             Err(Error::invalid_events(events))
-        } else if fd < 0 {
+        } else if is_invalid_fd(fd) {
             Err(Error::InvalidFd(fd))
-        } else if let Some(limit) = self.backend.fd_limit().filter(|&limit| fd >= limit) {
-            Err(Error::FdOutOfRange { fd, limit })
+        } else if let Err(error) = self.check_range(borrowed, fd) {
+            Err(error)
         } else if self.map.contains(fd) {
             Err(Error::AlreadyRegistered(fd))
         } else {
             // The key goes into the map only after the kernel accepted the fd, so a refusal
             // needs no rollback of the map (CPython inserts first and rolls back, bpo-30624).
-            self.backend.add(fileobj.as_fd(), events).map_err(Error::Os)
+            self.add(borrowed, events)
         };
         if let Err(error) = checked {
             return Err(RegisterError::new(error, fileobj, data));
@@ -91,61 +122,182 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         }))
     }
 
+    /// Refuses an fd no open file can have, or one beyond the backend's own limit.
+    #[inline]
+    fn check_range(&self, borrowed: BorrowedFd<'_>, fd: RawFd) -> Result<()> {
+        match check_range(borrowed, fd) {
+            Ok(()) => {}
+            Err(OutOfRange::Limit(limit)) => return Err(Error::FdOutOfRange { fd, limit }),
+            Err(OutOfRange::NotOpen) => return Err(Error::Os(rustix::io::Errno::BADF.into())),
+        }
+        match self.backend.fd_limit() {
+            Some(limit) if fd >= limit => Err(Error::FdOutOfRange { fd, limit }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds `fd` to the backend under the next key's token. `EEXIST` for an fd the map does
+    /// not hold means the kernel kept a registration the selector could no longer remove (a
+    /// `dup` of a file closed behind the selector's back, epoll(7) Q6): the backend sheds
+    /// it by rebuilding its registrations from the map, and the add is tried once more.
+    #[inline]
+    fn add(&mut self, borrowed: BorrowedFd<'_>, events: Events) -> Result<()> {
+        let token = self.map.next_token();
+        match self.backend.add(borrowed, token, events) {
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                self.backend.rebuild(self.map.registrations())?;
+                self.backend.add(borrowed, token, events).map_err(Error::Os)
+            }
+            result => result.map_err(Error::Os),
+        }
+    }
+
     /// Unregisters `target` and returns its key, with the file object and data.
     ///
     /// Never fails because the fd was closed or reused since it was registered: the kernel's
     /// error on removal is ignored, as in Python (`test_unregister_after_fd_close`).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use selectors_poll::{PollSelector, EVENT_READ};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, u32>::new()?;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let fd = a.as_raw_fd();
+    /// selector.register(a, EVENT_READ, 7)?;
+    /// let (a, data): (UnixStream, u32) = selector.unregister(fd)?.into_parts();
+    /// assert_eq!((a.as_raw_fd(), data), (fd, 7));
+    /// assert!(selector.is_empty());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
+    /// [`Error::InvalidFd`] for an invalid fd, [`Error::NotRegistered`] for an unknown one.
+    #[doc(alias = "deregister")]
     #[inline]
     pub fn unregister(&mut self, target: impl Target) -> Result<SelectorKey<F, T>> {
         let slot = registered(&self.map, target.target_fd())?;
+        let token = self.map.token_at(slot);
         let key = self.map.remove_at(slot);
         // The fd may be closed or reused by now; the backend forgets it either way.
-        let _ignored = self.backend.delete(key.fileobj.as_fd(), key.events);
+        let _ignored = self.backend.delete(key.fd, token, key.events);
         Ok(key)
     }
 
     /// Changes the events and data of `target`, and returns the updated key.
     ///
-    /// The kernel is asked only when the events change; new data alone makes no system call.
+    /// The kernel is asked only when the events change; new data alone makes no system call
+    /// (to change only the events, keeping the data, use
+    /// [`modify_events`](Self::modify_events); to change the data in place,
+    /// [`data_mut`](Self::data_mut)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use selectors_poll::{PollSelector, EVENT_READ, EVENT_WRITE};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, &str>::new()?;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let fd = a.as_raw_fd();
+    /// selector.register(a, EVENT_READ, "reading")?;
+    /// let key = selector.modify(fd, EVENT_WRITE, "writing")?;
+    /// assert_eq!((key.events(), *key.data()), (EVENT_WRITE, "writing"));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidEvents`], [`Error::InvalidFd`] and [`Error::NotRegistered`] change
     /// nothing. [`Error::Os`] means the kernel refused the change: its state for the fd is
     /// then unknown, so the registration is removed from the kernel **and** the map, and the
-    /// key (with its file object) is dropped. CPython removes it from the map only and can
-    /// leave a live kernel registration behind (bpo-30014).
+    /// key (with its file object and old data) comes back in
+    /// [`ModifyError::unregistered`]. CPython removes it from the map only and can leave a
+    /// live kernel registration behind (bpo-30014).
     #[inline]
     pub fn modify(
         &mut self,
         target: impl Target,
         events: Events,
         data: T,
-    ) -> Result<&SelectorKey<F, T>> {
-        if !events.is_valid_mask() {
-            return Err(Error::invalid_events(events));
-        }
-        let slot = registered(&self.map, target.target_fd())?;
-        let key = self.map.at(slot);
-        if key.events != events {
-            if let Err(err) = self.backend.modify(key.fileobj.as_fd(), key.events, events) {
-                let _ignored = self.backend.delete(key.fileobj.as_fd(), key.events);
-                self.map.remove_at(slot);
-                return Err(Error::Os(err));
-            }
-        }
+    ) -> Result<&SelectorKey<F, T>, ModifyError<F, T>> {
+        let slot = self.change_events(target, events)?;
         let key = self.map.at_mut(slot);
-        key.events = events;
         key.data = data;
         Ok(key)
+    }
+
+    /// Changes the events of `target`, keeping its data, and returns the updated key: the
+    /// usual switch of a connection between reading and writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use selectors_poll::{PollSelector, EVENT_READ, EVENT_WRITE};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, Vec<u8>>::new()?;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let fd = a.as_raw_fd();
+    /// selector.register(a, EVENT_READ, b"pending output".to_vec())?;
+    /// let key = selector.modify_events(fd, EVENT_WRITE)?;
+    /// assert_eq!((key.events(), key.data().len()), (EVENT_WRITE, 14));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`modify`](Self::modify).
+    #[inline]
+    pub fn modify_events(
+        &mut self,
+        target: impl Target,
+        events: Events,
+    ) -> Result<&SelectorKey<F, T>, ModifyError<F, T>> {
+        let slot = self.change_events(target, events)?;
+        Ok(self.map.at(slot))
+    }
+
+    /// Validates `events`, finds `target`, and asks the kernel if the events change; on a
+    /// kernel refusal removes the registration and hands the key back.
+    #[inline]
+    fn change_events(
+        &mut self,
+        target: impl Target,
+        events: Events,
+    ) -> Result<Slot, ModifyError<F, T>> {
+        if !events.is_valid_mask() {
+            return Err(ModifyError::new(Error::invalid_events(events)));
+        }
+        let slot = registered(&self.map, target.target_fd()).map_err(ModifyError::new)?;
+        let key = self.map.at(slot);
+        let (fd, old) = (key.fd, key.events);
+        if old != events {
+            let token = self.map.token_at(slot);
+            if let Err(err) = self.backend.modify(fd, token, old, events) {
+                let _ignored = self.backend.delete(fd, token, old);
+                let key = self.map.remove_at(slot);
+                return Err(ModifyError::with_key(Error::Os(err), key));
+            }
+            self.map.at_mut(slot).events = events;
+        }
+        Ok(slot)
     }
 
     /// The key registered for `target`.
     ///
     /// # Errors
-    /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
+    /// [`Error::InvalidFd`] for an invalid fd, [`Error::NotRegistered`] for an unknown one.
+    #[doc(alias = "key")]
     #[inline]
     pub fn get_key(&self, target: impl Target) -> Result<&SelectorKey<F, T>> {
         let slot = registered(&self.map, target.target_fd())?;
@@ -155,14 +307,70 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// The data of `target`, mutably: changing data needs no system call.
     ///
     /// # Errors
-    /// [`Error::InvalidFd`] for a negative fd, [`Error::NotRegistered`] for an unknown one.
+    /// [`Error::InvalidFd`] for an invalid fd, [`Error::NotRegistered`] for an unknown one.
     #[inline]
     pub fn data_mut(&mut self, target: impl Target) -> Result<&mut T> {
         let slot = registered(&self.map, target.target_fd())?;
         Ok(&mut self.map.at_mut(slot).data)
     }
 
+    /// The file object and the data of `target` together: the object to read or write with,
+    /// the data to update, in one lookup (a server's per-connection state).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use selectors_poll::{PollSelector, EVENT_READ};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, Vec<u8>>::new()?;
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let fd = a.as_raw_fd();
+    /// selector.register(a, EVENT_READ, Vec::new())?;
+    /// b.write_all(b"hello")?;
+    /// let (mut conn, received) = selector.get_mut(fd)?;
+    /// let mut buf = [0; 16];
+    /// let n = conn.read(&mut buf)?;
+    /// received.extend_from_slice(&buf[..n]);
+    /// assert_eq!(selector.get_key(fd)?.data(), b"hello");
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidFd`] for an invalid fd, [`Error::NotRegistered`] for an unknown one.
+    #[inline]
+    pub fn get_mut(&mut self, target: impl Target) -> Result<(&F, &mut T)> {
+        let slot = registered(&self.map, target.target_fd())?;
+        let key = self.map.at_mut(slot);
+        Ok((&key.fileobj, &mut key.data))
+    }
+
     /// A read-only view of the registrations, keyed by fd.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use selectors_poll::{PollSelector, EVENT_READ};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, &str>::new()?;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let fd = a.as_raw_fd();
+    /// selector.register(a, EVENT_READ, "a")?;
+    /// let map = selector.get_map();
+    /// assert_eq!(map.len(), 1);
+    /// assert!(map.contains(fd));
+    /// assert_eq!(map.get(fd).map(|key| *key.data()), Some("a"));
+    /// assert_eq!(map.keys().collect::<Vec<_>>(), [fd]);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_map(&self) -> SelectorMap<'_, F, T> {
         SelectorMap { map: &self.map }
     }
@@ -172,15 +380,38 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// `None` blocks; `Some(Duration::ZERO)` polls; a positive timeout is rounded up to the
     /// backend's resolution and never returns early, even when signals interrupt the wait
-    /// (PEP 475: the wait resumes with the remaining time). An empty selector still sleeps for
-    /// the timeout. On timeout the result is empty.
+    /// (PEP 475: the wait resumes with the remaining time) or the kernel reports only
+    /// registrations the selector no longer holds (they are shed and the wait resumes). An
+    /// empty selector still sleeps for the timeout. On timeout the result is empty.
     ///
     /// The keys borrow the selector; to register, modify or unregister while handling the
     /// results, use [`select_into`](Self::select_into).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use selectors_poll::{PollSelector, EVENT_READ};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, &str>::new()?;
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// selector.register(a, EVENT_READ, "a")?;
+    /// assert!(selector.select(Some(Duration::ZERO))?.is_empty());
+    /// b.write_all(b"ping")?;
+    /// for (key, events) in selector.select(Some(Duration::from_secs(1)))? {
+    ///     assert_eq!((*key.data(), events), ("a", EVENT_READ));
+    /// }
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Os`]: the kernel's error, or the error returned by the interrupt check
     /// ([`set_interrupt_check`](Self::set_interrupt_check)).
+    #[doc(alias("poll", "wait"))]
     #[inline]
     pub fn select(
         &mut self,
@@ -200,7 +431,87 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// Like [`select`](Self::select), but fills `ready` (cleared first) with `(fd, events)`
     /// and returns how many there are. The buffer is the caller's, so once it has grown to
     /// the number of registrations no call allocates, and the selector is free to be changed
-    /// while the results are handled (look keys up with [`get_key`](Self::get_key)).
+    /// while the results are handled (look keys up with [`get_key`](Self::get_key) or
+    /// [`get_mut`](Self::get_mut)).
+    ///
+    /// The entries are fd numbers, read when the wait returned. If handling one entry
+    /// unregisters another fd of the same batch, that later entry names an fd that is no
+    /// longer registered ([`get_key`](Self::get_key) says [`Error::NotRegistered`]: skip
+    /// it); if the number was meanwhile registered again (a new connection accepted after a
+    /// close took the freed number), the entry names the new registration, which may not be
+    /// ready — with non-blocking file objects an I/O call then reports `WouldBlock`, to be
+    /// treated as "not ready yet".
+    ///
+    /// # Examples
+    ///
+    /// An accept loop: the listener's readiness registers new connections while the batch is
+    /// handled.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::time::Duration;
+    /// use selectors_poll::{AsFd, BorrowedFd, Error, PollSelector, EVENT_READ, EVENT_WRITE};
+    ///
+    /// enum Conn {
+    ///     Listener(TcpListener),
+    ///     Stream(TcpStream),
+    /// }
+    /// impl AsFd for Conn {
+    ///     fn as_fd(&self) -> BorrowedFd<'_> {
+    ///         match self {
+    ///             Conn::Listener(l) => l.as_fd(),
+    ///             Conn::Stream(s) => s.as_fd(),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[cfg(unix)] {
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?)?;
+    /// let mut selector = PollSelector::<Conn, Vec<u8>>::new()?;
+    /// selector.register(Conn::Listener(listener), EVENT_READ, Vec::new())?;
+    /// client.write_all(b"hi")?;
+    ///
+    /// let mut ready = Vec::new();
+    /// let mut echoed = false;
+    /// while !echoed {
+    ///     selector.select_into(Some(Duration::from_secs(5)), &mut ready)?;
+    ///     for &(fd, events) in &ready {
+    ///         let (conn, pending) = match selector.get_mut(fd) {
+    ///             Ok(found) => found,
+    ///             Err(Error::NotRegistered(_)) => continue, // unregistered meanwhile
+    ///             Err(err) => return Err(err.into()),
+    ///         };
+    ///         match *conn {
+    ///             Conn::Listener(ref listener) => {
+    ///                 let (stream, _) = listener.accept()?;
+    ///                 selector.register(Conn::Stream(stream), EVENT_READ, Vec::new())?;
+    ///             }
+    ///             // `Read` and `Write` are implemented for `&TcpStream`.
+    ///             Conn::Stream(ref stream) if events.contains(EVENT_READ) => {
+    ///                 let mut stream: &TcpStream = stream;
+    ///                 let mut buf = [0; 64];
+    ///                 let n = stream.read(&mut buf)?;
+    ///                 pending.extend_from_slice(&buf[..n]);
+    ///                 selector.modify_events(fd, EVENT_WRITE)?;
+    ///             }
+    ///             Conn::Stream(ref stream) => {
+    ///                 let mut stream: &TcpStream = stream;
+    ///                 stream.write_all(pending)?;
+    ///                 pending.clear();
+    ///                 selector.modify_events(fd, EVENT_READ)?;
+    ///                 echoed = true;
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// let mut buf = [0; 2];
+    /// client.read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"hi");
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As for [`select`](Self::select).
@@ -221,7 +532,26 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     }
 
     /// Like [`select`](Self::select), but calls `on_ready(key, events)` for each ready key
-    /// instead of collecting them, and returns how many there were. Never allocates.
+    /// instead of collecting them, and returns how many there were. Never allocates. A panic
+    /// in `on_ready` propagates and leaves the selector as it was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use selectors_poll::{PollSelector, EVENT_WRITE};
+    ///
+    /// let mut selector = PollSelector::<UnixStream, u32>::new()?;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// selector.register(a, EVENT_WRITE, 1)?;
+    /// let mut total = 0;
+    /// let count = selector.select_with(Some(Duration::ZERO), |key, _events| total += key.data())?;
+    /// assert_eq!((count, total), (1, 1));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As for [`select`](Self::select).
@@ -256,7 +586,9 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     }
 
     /// The kernel object's fd: `Some` for epoll, kqueue and /dev/poll, `None` for select and
-    /// poll (Python has no `fileno()` on those).
+    /// poll (Python has no `fileno()` on those). Selectors that always have one also
+    /// implement [`AsFd`].
+    #[doc(alias = "as_raw_fd")]
     pub fn fileno(&self) -> Option<RawFd> {
         self.backend.fileno()
     }
@@ -276,7 +608,9 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         self.backend.name()
     }
 
-    /// The backend, for inspection (tests compare its interest list with the map).
+    /// The backend, read-only: for inspecting what it holds (an emulated kernel's interest
+    /// list, a fault-injecting backend's counters). Nothing reachable through it can change
+    /// the registrations.
     pub fn backend(&self) -> &B {
         &self.backend
     }
@@ -293,11 +627,19 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     }
 }
 
-/// Resolves a target to its key's slot: a negative fd is `InvalidFd`, an unknown one
+/// The kernel object's fd, for selectors whose backend always has one (epoll, kqueue,
+/// /dev/poll): to nest a selector inside another, or to pass it to a C API.
+impl<B: AsFd, F, T> AsFd for BaseSelector<B, F, T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.backend.as_fd()
+    }
+}
+
+/// Resolves a target to its key's slot: an invalid fd is `InvalidFd`, an unknown one
 /// `NotRegistered`.
 #[inline]
 fn registered<F, T>(map: &KeyMap<F, T>, fd: RawFd) -> Result<Slot> {
-    if fd < 0 {
+    if is_invalid_fd(fd) {
         Err(Error::InvalidFd(fd))
     } else {
         map.find(fd).ok_or(Error::NotRegistered(fd))

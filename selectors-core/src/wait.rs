@@ -1,5 +1,6 @@
-//! The wait loop: result masking, the EINTR retry against a monotonic deadline (PEP 475), and
-//! waiting again after a clamped timeout.
+//! The wait loop: result masking, the EINTR retry against a monotonic deadline (PEP 475),
+//! waiting again after a clamped timeout, and shedding registrations the kernel kept but the
+//! selector no longer holds.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -16,10 +17,13 @@ pub(crate) type InterruptCheck = Box<dyn FnMut() -> io::Result<()> + Send>;
 /// - `EINTR`: run the interrupt check, then retry with the time left until the deadline
 ///   (measured on the monotonic clock); past the deadline, return no events. The same rule as
 ///   CPython's C layer (`select_epoll_poll_impl` and friends).
-/// - A wait that ends with nothing reported before the deadline (the backend clamped a long
-///   timeout) waits again for the rest; a timeout never returns early.
-/// - A wait that reported only fds missing from the map returns no events, as Python does,
-///   rather than spinning inside `select`.
+/// - A wait that ends with nothing for the caller before the deadline (the backend clamped a
+///   long timeout, or reported only registrations that are gone) waits again for the rest: a
+///   positive timeout never returns early.
+/// - A token the map does not know is a registration the kernel kept after the selector let
+///   go of it (epoll(7) Q6: a closed fd whose file a `dup` keeps open). It is never reported;
+///   the backend rebuilds its registrations from the map once, so it cannot come back and
+///   make every later `select` return at once (CPython's busy loop, bpo-30014's cousin).
 #[inline]
 pub(crate) fn wait_loop<'m, B: Backend, F, T>(
     backend: &mut B,
@@ -37,21 +41,27 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
     };
     let mut remaining = timeout;
     loop {
-        let mut reported = 0_usize;
+        let mut stale = false;
         let mut delivered = 0_usize;
-        let waited = backend.wait(remaining, |fd, events| {
-            reported += 1;
-            if let Some(key) = map.get(fd) {
+        let waited = backend.wait(remaining, |token, events| match map.by_token(token) {
+            Some(key) => {
                 let events = events & key.events;
                 if !events.is_empty() {
                     delivered += 1;
                     on_ready(key, events);
                 }
             }
+            None => stale = true,
         });
         match waited {
-            Ok(()) if reported > 0 || polling => return Ok(delivered),
-            Ok(()) => {}
+            Ok(()) => {
+                if stale {
+                    backend.rebuild(map.registrations()).map_err(Error::Os)?;
+                }
+                if delivered > 0 || polling {
+                    return Ok(delivered);
+                }
+            }
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {
                 if let Some(check) = interrupt_check.as_mut() {
                     check().map_err(Error::Os)?;

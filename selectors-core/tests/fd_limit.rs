@@ -7,7 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use selectors_core::{
-    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, Error, Events, OwnedFd, RawFd,
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, Error, Events, OwnedFd, RawFd, Token,
 };
 
 /// A backend that accepts everything below `limit` and records what reached it.
@@ -29,22 +29,22 @@ impl Backend for Limited {
         "limited"
     }
 
-    fn add(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
+    fn add(&mut self, fd: BorrowedFd<'_>, _token: Token, _events: Events) -> io::Result<()> {
         self.added.push(fd.as_raw_fd());
         Ok(())
     }
 
-    fn modify(&mut self, _fd: BorrowedFd<'_>, _old: Events, _new: Events) -> io::Result<()> {
+    fn modify(&mut self, _fd: RawFd, _: Token, _old: Events, _new: Events) -> io::Result<()> {
         Ok(())
     }
 
-    fn delete(&mut self, _fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
+    fn delete(&mut self, _fd: RawFd, _token: Token, _events: Events) -> io::Result<()> {
         Ok(())
     }
 
     fn wait<R>(&mut self, _timeout: Option<Duration>, _ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         Ok(())
     }

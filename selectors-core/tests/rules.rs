@@ -74,7 +74,7 @@ fn register_failure_changes_nothing_and_returns_the_file_object() {
 }
 
 #[test]
-fn modify_failure_deletes_from_backend_and_map() {
+fn modify_failure_deletes_from_backend_and_map_and_hands_the_key_back() {
     let (mut selector, script): (Selector, _) = selector();
     let a = file();
     selector.register(Rc::clone(&a), R, 1).expect("register");
@@ -87,11 +87,46 @@ fn modify_failure_deletes_from_backend_and_map() {
         [Call::Modify(fd(&a), R, W), Call::Delete(fd(&a), R)]
     );
     assert!(selector.is_empty());
+    let (error, key) = err.into_parts();
+    assert!(matches!(error, Error::Os(_)));
+    let key = key.expect("the removed key comes back");
+    assert_eq!((key.fd(), key.events(), *key.data()), (fd(&a), R, 1));
+    assert!(
+        Rc::ptr_eq(key.fileobj(), &a),
+        "with its file object, not closed"
+    );
+    drop(key);
     assert_eq!(
         Rc::strong_count(&a),
         1,
-        "the dropped key released its file object"
+        "the caller now holds the only copy"
     );
+}
+
+#[test]
+fn modify_events_keeps_the_data_and_get_mut_lends_both() {
+    let (mut selector, script): (Selector, _) = selector();
+    let a = file();
+    selector.register(Rc::clone(&a), R, 7).expect("register");
+    calls(&script);
+    let key = selector.modify_events(fd(&a), W).expect("modify_events");
+    assert_eq!((key.events(), *key.data()), (W, 7));
+    assert_eq!(calls(&script), [Call::Modify(fd(&a), R, W)]);
+    selector.modify_events(fd(&a), W).expect("same events");
+    assert_eq!(calls(&script), [], "unchanged events make no backend call");
+    let err = selector.modify_events(fd(&a), Events::empty()).unwrap_err();
+    assert_eq!(error_name(err.error()), "InvalidEvents");
+    assert!(err.unregistered().is_none());
+    let (fileobj, data) = selector.get_mut(fd(&a)).expect("get_mut");
+    assert!(Rc::ptr_eq(fileobj, &a));
+    *data += 1;
+    assert_eq!(*selector.get_key(fd(&a)).expect("get_key").data(), 8);
+    assert!(matches!(
+        selector.get_mut(999),
+        Err(Error::NotRegistered(999))
+    ));
+    assert!(matches!(selector.get_mut(-1), Err(Error::InvalidFd(-1))));
+    assert_eq!(calls(&script), []);
 }
 
 #[test]
@@ -109,7 +144,11 @@ fn modify_validates_first_and_calls_backend_only_for_new_events() {
     ];
     for (target, events, expected) in refused {
         let err = selector.modify(target, events, 9).unwrap_err();
-        assert_eq!(error_name(&err), expected, "modify({target}, {events:?})");
+        assert_eq!(
+            error_name(err.error()),
+            expected,
+            "modify({target}, {events:?})"
+        );
     }
     selector.modify(fd(&a), R, 2).expect("new data");
     selector.modify(fd(&a), R, 2).expect("nothing new");
@@ -316,12 +355,29 @@ fn results_are_masked_and_unknown_fds_dropped() {
         2
     );
     assert_eq!(buffer.len(), 2);
-    // A wait that reported only fds outside the map returns no events, as Python does,
-    // rather than waiting again.
+    // A wait that reported only registrations the map does not hold has nothing for the
+    // caller: the backend rebuilds its registrations from the map once, and the wait goes on
+    // for the rest of the timeout instead of returning at once (a busy loop in the caller).
     waits(&script, [Step::Report(vec![(99_999, R), (fd(&b), R)])]);
     calls(&script);
-    assert!(selector.select(None).expect("select").is_empty());
-    assert_eq!(calls(&script).len(), 1);
+    let timeout = Duration::from_millis(50);
+    let start = Instant::now();
+    assert!(selector.select(Some(timeout)).expect("select").is_empty());
+    assert!(
+        start.elapsed() >= timeout,
+        "returned early: {:?}",
+        start.elapsed()
+    );
+    let mut live = vec![fd(&a), fd(&b), fd(&c)];
+    live.sort_unstable();
+    let calls = calls(&script);
+    assert_eq!(calls[..2], [Call::Wait(Some(timeout)), Call::Rebuild(live)]);
+    assert!(
+        calls[2..]
+            .iter()
+            .all(|call| matches!(call, Call::Wait(Some(_)))),
+        "{calls:?}"
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::io;
 use std::mem;
 use std::time::Duration;
 
-use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
-use selectors_core::{Backend, Events, timeout};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use selectors_core::{Backend, Events, Token, check_fd_range, timeout};
 
 /// Readable (`sys/poll.h`; the same value on illumos, Solaris and Linux).
 pub const POLLIN: i16 = 0x0001;
@@ -96,48 +96,47 @@ pub trait DevpollSys: Sized {
 /// Python's `selectors.DevpollSelector`: a [`BaseSelector`](selectors_core::BaseSelector)
 /// over [`DevpollBackend`] on the real `/dev/poll`.
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-pub type DevpollSelector<F, T = ()> = selectors_core::BaseSelector<DevpollBackend, F, T>;
+pub type DevpollSelector<F, T = ()> =
+    selectors_core::BaseSelector<DevpollBackend<crate::RealDevpoll>, F, T>;
 
 /// A `/dev/poll` interest set `D` and the buffer `DP_POLL` fills.
 ///
-/// `D` is the real device (the default) or [`EmulatedDevpoll`](crate::EmulatedDevpoll).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
-pub struct DevpollBackend<D = crate::RealDevpoll> {
+/// `D` is the real device ([`RealDevpoll`](crate::RealDevpoll), illumos and Solaris) or an
+/// emulation of it. The driver keys its interest set by fd number and reports numbers, so the
+/// backend keeps each registered fd's token in a table indexed by fd and reports a `DP_POLL`
+/// record under its fd's token; a record for an fd the table does not hold is dropped.
+pub struct DevpollBackend<D: DevpollSys> {
     devpoll: D,
     /// Filled by `DP_POLL`; at least as long as the number of registrations (and never
     /// empty), so one call reports every ready fd.
     results: Vec<PollFdRecord>,
-    registered: usize,
-}
-
-/// A `/dev/poll` interest set `D` and the buffer `DP_POLL` fills.
-///
-/// `D` is [`EmulatedDevpoll`](crate::EmulatedDevpoll) here: the real device exists only on
-/// illumos and Solaris.
-#[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
-pub struct DevpollBackend<D> {
-    devpoll: D,
-    /// Filled by `DP_POLL`; at least as long as the number of registrations (and never
-    /// empty), so one call reports every ready fd.
-    results: Vec<PollFdRecord>,
+    /// Indexed by fd: the token of each registered fd.
+    tokens: Vec<Option<Token>>,
     registered: usize,
 }
 
 impl<D: DevpollSys> DevpollBackend<D> {
     /// A backend over an interest set that is already open and empty.
     #[must_use]
-    pub fn with_devpoll(devpoll: D) -> Self {
+    pub fn with_sys(devpoll: D) -> Self {
         DevpollBackend {
             devpoll,
             results: vec![PollFdRecord::default()],
+            tokens: Vec::new(),
             registered: 0,
         }
     }
 
-    /// The interest set.
+    /// The interest set, read-only: to inspect an emulated or scripted device.
     #[must_use]
-    pub fn devpoll(&self) -> &D {
+    pub fn sys(&self) -> &D {
         &self.devpoll
+    }
+
+    /// The token of a registered `fd`.
+    #[inline]
+    fn token(&self, fd: RawFd) -> Option<Token> {
+        *self.tokens.get(usize::try_from(fd).ok()?)?
     }
 
     /// Writes `records` in one call; a write the driver takes only in part is an error, as
@@ -168,7 +167,7 @@ fn interest(events: Events) -> i16 {
     mask
 }
 
-impl<D: fmt::Debug> fmt::Debug for DevpollBackend<D> {
+impl<D: DevpollSys + fmt::Debug> fmt::Debug for DevpollBackend<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DevpollBackend")
             .field("devpoll", &self.devpoll)
@@ -179,39 +178,57 @@ impl<D: fmt::Debug> fmt::Debug for DevpollBackend<D> {
 
 impl<D: DevpollSys> Backend for DevpollBackend<D> {
     fn new() -> io::Result<Self> {
-        Ok(Self::with_devpoll(D::open()?))
+        Ok(Self::with_sys(D::open()?))
     }
 
     fn name(&self) -> &'static str {
         "devpoll"
     }
 
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        self.write_all(&[PollFdRecord::new(fd.as_raw_fd(), interest(events))])?;
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
+        let raw = fd.as_raw_fd();
+        check_fd_range(fd, raw)?;
+        if self.token(raw).is_some() {
+            return Err(io::ErrorKind::AlreadyExists.into());
+        }
+        self.write_all(&[PollFdRecord::new(raw, interest(events))])?;
+        let index = raw as usize;
+        if index >= self.tokens.len() {
+            self.tokens.resize(index + 1, None);
+        }
+        self.tokens[index] = Some(token);
         self.registered += 1;
         Ok(())
     }
 
-    fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
+    fn modify(&mut self, fd: RawFd, token: Token, _old: Events, new: Events) -> io::Result<()> {
+        if self.token(fd).is_none() {
+            return Err(io::ErrorKind::NotFound.into());
+        }
         // A mask written for a watched fd is ORed into its entry (poll(7D)), so a change that
         // drops a direction must remove the entry first; both records go in one write so the
         // kernel never sees the fd unwatched between two calls.
-        let fd = fd.as_raw_fd();
         self.write_all(&[
             PollFdRecord::new(fd, POLLREMOVE),
             PollFdRecord::new(fd, interest(new)),
-        ])
+        ])?;
+        self.tokens[fd as usize] = Some(token);
+        Ok(())
     }
 
-    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
-        // The selector forgets the fd whatever the driver says; so does the count.
-        self.registered = self.registered.saturating_sub(1);
-        self.write_all(&[PollFdRecord::new(fd.as_raw_fd(), POLLREMOVE)])
+    fn delete(&mut self, fd: RawFd, _token: Token, _events: Events) -> io::Result<()> {
+        if self.token(fd).is_none() {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        // The backend forgets the fd whatever the driver says.
+        self.tokens[fd as usize] = None;
+        self.registered -= 1;
+        self.write_all(&[PollFdRecord::new(fd, POLLREMOVE)])
     }
 
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         // At least one slot: `dp_nfds == 0` only sleeps (bpo-23009 is the same trap in epoll).
         // Registrations are distinct fds other than the set's own, so fewer than the fd limit:
@@ -223,15 +240,28 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
         let results = &mut self.results[..slots];
         let count = self.devpoll.poll(results, timeout::ceil_millis(timeout))?;
         for record in &results[..count.min(slots)] {
+            let Some(token) = usize::try_from(record.fd)
+                .ok()
+                .and_then(|index| self.tokens.get(index).copied().flatten())
+            else {
+                continue;
+            };
             let revents = u32::from(record.revents as u16);
             let events = Events::from_kernel(revents, POLLIN as u32, POLLOUT as u32);
-            ready(record.fd, events);
+            ready(token, events);
         }
         Ok(())
     }
 
     fn fileno(&self) -> Option<RawFd> {
         Some(self.devpoll.fileno())
+    }
+}
+
+/// The interest set's fd, where the device is a real kernel object.
+impl<D: DevpollSys + AsFd> AsFd for DevpollBackend<D> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.devpoll.as_fd()
     }
 }
 

@@ -17,6 +17,7 @@ use rustix::event::PollFd;
 use rustix::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::process::{Pid, getpid};
+use selectors_core::Events;
 
 use crate::PollFdRecord;
 use crate::sys;
@@ -83,6 +84,22 @@ impl EmulatedDevpoll {
             .iter()
             .filter(|(_, entry)| entry.attached)
             .map(|(&fd, entry)| (fd, entry.events))
+    }
+
+    /// The interest set as `(fd, events)` sorted by fd: `POLLIN` is READ, `POLLOUT` WRITE.
+    pub fn interest_list(&self) -> Vec<(RawFd, Events)> {
+        self.entries()
+            .map(|(fd, mask)| {
+                let mut events = Events::empty();
+                if mask & POLLIN != 0 {
+                    events |= Events::READ;
+                }
+                if mask & POLLOUT != 0 {
+                    events |= Events::WRITE;
+                }
+                (fd, events)
+            })
+            .collect()
     }
 
     /// The poll(7D) check: a child that inherited the set gets `EACCES`.

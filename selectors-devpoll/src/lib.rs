@@ -51,11 +51,10 @@
 //! use std::io::Write;
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
-//! use selectors_devpoll::{BaseSelector, DevpollBackend, EmulatedDevpoll, EVENT_READ};
+//! use selectors_devpoll::{EmulatedDevpollSelector, EVENT_READ};
 //!
-//! // `DevpollSelector::<UnixStream, &str>::new()` on illumos and Solaris; the emulated
-//! // kernel anywhere else.
-//! let mut selector = BaseSelector::<DevpollBackend<EmulatedDevpoll>, UnixStream, &str>::new()?;
+//! // On illumos and Solaris, `DevpollSelector` is the same over the real device.
+//! let mut selector = EmulatedDevpollSelector::<UnixStream, &str>::new()?;
 //! let (mut a, b) = UnixStream::pair()?;
 //! selector.register(b, EVENT_READ, "b")?;
 //! a.write_all(b"ping")?;
@@ -83,6 +82,11 @@ pub use devpoll::{
 #[cfg(unix)]
 pub use emulated::EmulatedDevpoll;
 
+/// A [`BaseSelector`] over [`DevpollBackend`] on the **emulated** device ([`EmulatedDevpoll`]),
+/// for running the /dev/poll logic where there is no `/dev/poll`. Not the real kernel.
+#[cfg(unix)]
+pub type EmulatedDevpollSelector<F, T = ()> = BaseSelector<DevpollBackend<EmulatedDevpoll>, F, T>;
+
 cfg_devpoll! {
     pub use devpoll::DevpollSelector;
     pub use sys::RealDevpoll;
@@ -90,8 +94,9 @@ cfg_devpoll! {
 
 #[doc(no_inline)]
 pub use selectors_core::{
-    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
-    SelectorKey, SelectorMap, Target,
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
+    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
+    Target, Token,
 };
 
 /// Expands its items only on targets that have `/dev/poll` (illumos and Solaris), so other

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use selectors_devpoll::{
     Backend, BaseSelector, DevpollBackend, DevpollSys, EVENT_READ, EVENT_WRITE, Events, POLLIN,
-    POLLOUT,
+    POLLOUT, Token,
 };
 
 #[cfg(target_os = "linux")]
@@ -20,11 +20,18 @@ type Sys = selectors_devpoll::RealDevpoll;
 type Devpoll = DevpollBackend<Sys>;
 type Selector<F, T = ()> = BaseSelector<Devpoll, F, T>;
 
-/// What one wait of the backend reports, before any masking by a selector.
+/// The token these cases give each fd they add to a backend directly: the fd's number.
+fn token(fd: RawFd) -> Token {
+    Token(fd as u64)
+}
+
+/// What one wait of the backend reports, before any masking by a selector, by fd.
 fn wait(backend: &mut Devpoll, timeout: Duration) -> Vec<(RawFd, Events)> {
     let mut ready = Vec::new();
     backend
-        .wait(Some(timeout), |fd, events| ready.push((fd, events)))
+        .wait(Some(timeout), |token, events| {
+            ready.push((token.0 as RawFd, events));
+        })
         .unwrap();
     ready
 }
@@ -49,13 +56,20 @@ fn modify_replaces_the_mask_rather_than_oring_it() {
     let (a, mut b) = UnixStream::pair().unwrap();
     let fd = a.as_raw_fd();
     let mut backend = Devpoll::new().unwrap();
-    backend.add(a.as_fd(), Events::WRITE).unwrap();
+    backend
+        .add(a.as_fd(), token(a.as_raw_fd()), Events::WRITE)
+        .unwrap();
     assert_eq!(wait(&mut backend, Duration::ZERO), [(fd, Events::WRITE)]);
 
     backend
-        .modify(a.as_fd(), Events::WRITE, Events::READ)
+        .modify(
+            a.as_raw_fd(),
+            token(a.as_raw_fd()),
+            Events::WRITE,
+            Events::READ,
+        )
         .unwrap();
-    assert_eq!(backend.devpoll().is_polled(fd).unwrap(), Some(POLLIN));
+    assert_eq!(backend.sys().is_polled(fd).unwrap(), Some(POLLIN));
     // Had the new mask been ORed into the old one, POLLOUT would be reported here.
     assert_eq!(wait(&mut backend, Duration::ZERO), []);
     b.write_all(b"x").unwrap();
@@ -65,9 +79,14 @@ fn modify_replaces_the_mask_rather_than_oring_it() {
     );
 
     backend
-        .modify(a.as_fd(), Events::READ, Events::WRITE)
+        .modify(
+            a.as_raw_fd(),
+            token(a.as_raw_fd()),
+            Events::READ,
+            Events::WRITE,
+        )
         .unwrap();
-    assert_eq!(backend.devpoll().is_polled(fd).unwrap(), Some(POLLOUT));
+    assert_eq!(backend.sys().is_polled(fd).unwrap(), Some(POLLOUT));
     assert_eq!(wait(&mut backend, Duration::ZERO), [(fd, Events::WRITE)]);
 }
 
@@ -77,7 +96,7 @@ fn modify_through_the_selector_leaves_only_the_new_interest() {
     let fd = a.as_raw_fd();
     let mut selector = Selector::<UnixStream>::new().unwrap();
     selector.register(a, EVENT_READ | EVENT_WRITE, ()).unwrap();
-    let devpoll = |s: &Selector<UnixStream>| s.backend().devpoll().is_polled(fd).unwrap();
+    let devpoll = |s: &Selector<UnixStream>| s.backend().sys().is_polled(fd).unwrap();
     assert_eq!(devpoll(&selector), Some(POLLIN | POLLOUT));
     selector.modify(fd, EVENT_READ, ()).unwrap();
     assert_eq!(devpoll(&selector), Some(POLLIN));
@@ -104,7 +123,7 @@ fn unregister_after_close_returns_the_key_and_removes_the_fd() {
     let key = selector.unregister(fd).unwrap();
     assert_eq!((key.fd(), *key.data()), (fd, "a"));
     assert!(selector.is_empty());
-    assert_eq!(selector.backend().devpoll().is_polled(fd).unwrap(), None);
+    assert_eq!(selector.backend().sys().is_polled(fd).unwrap(), None);
     // Removed, so the closed fd is not reported (as POLLNVAL) either.
     assert!(selector.select(Some(Duration::ZERO)).unwrap().is_empty());
 }
@@ -145,7 +164,9 @@ fn one_select_reports_every_ready_fd() {
     let pairs: Vec<_> = (0..64).map(|_| UnixStream::pair().unwrap()).collect();
     let mut backend = Devpoll::new().unwrap();
     for (a, _) in &pairs {
-        backend.add(a.as_fd(), Events::WRITE).unwrap();
+        backend
+            .add(a.as_fd(), token(a.as_raw_fd()), Events::WRITE)
+            .unwrap();
     }
     let mut ready = wait(&mut backend, Duration::from_secs(5));
     ready.sort_unstable_by_key(|&(fd, _)| fd);
@@ -162,7 +183,7 @@ fn fileno_is_an_open_close_on_exec_descriptor_of_its_own() {
     let selector = Selector::<UnixStream>::new().unwrap();
     let other = Selector::<UnixStream>::new().unwrap();
     let fd = selector.fileno().unwrap();
-    assert_eq!(selector.backend().devpoll().fileno(), fd);
+    assert_eq!(selector.backend().sys().fileno(), fd);
     assert_ne!(other.fileno().unwrap(), fd);
     // SAFETY: the selector owns `fd` and outlives this borrow.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };

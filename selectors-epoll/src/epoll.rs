@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use selectors_core::{Backend, BaseSelector, Events};
+use rustix::io::DupFlags;
+use selectors_core::{Backend, BaseSelector, Events, Registration, Token};
 
 use crate::sys;
 
@@ -14,11 +15,23 @@ use crate::sys;
 pub type EpollSelector<F, T = ()> = BaseSelector<EpollBackend, F, T>;
 
 /// An epoll instance and the buffer its events are read into.
+///
+/// Each registration's event data is its [`Token`], so an event is matched back to its
+/// registration without trusting the fd number. A registration the kernel keeps after the fd
+/// is closed (epoll(7) Q6: a `dup` of the fd keeps the file open, and `EPOLL_CTL_DEL` can no
+/// longer name it) reports a token the selector no longer holds; the selector then calls
+/// [`rebuild`](Backend::rebuild), which registers the live fds in a fresh epoll instance and
+/// moves it onto the old number with `dup3`, so [`fileno`](Backend::fileno) stays the same and
+/// the stale registration is gone with the old instance. That costs O(registrations) once per
+/// such incident, and nothing on any other call. (The file behind `fileno` is then a new
+/// one: an outer selector watching this epoll fd must register it again.)
 pub struct EpollBackend {
     epoll: OwnedFd,
     /// Filled by `epoll_wait`; its capacity is kept at the number of registrations (at least
     /// 1, bpo-23009), so one call reports every ready fd.
     events: sys::EventBuffer,
+    /// The registrations made and not deleted: a count only (the kernel keeps the list),
+    /// which sizes the event buffer.
     registered: usize,
     timeouts: TimeoutResolution,
 }
@@ -67,8 +80,8 @@ fn interest(events: Events) -> EventFlags {
 }
 
 #[inline]
-fn fd_data(fd: BorrowedFd<'_>) -> EventData {
-    EventData::new_u64(fd.as_raw_fd() as u64)
+fn token_data(token: Token) -> EventData {
+    EventData::new_u64(token.0)
 }
 
 impl fmt::Debug for EpollBackend {
@@ -91,30 +104,69 @@ impl Backend for EpollBackend {
     }
 
     #[inline]
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        epoll::add(&self.epoll, fd, fd_data(fd), interest(events))?;
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
+        epoll::add(&self.epoll, fd, token_data(token), interest(events))?;
         self.registered += 1;
         Ok(())
     }
 
     #[inline]
-    fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
-        epoll::modify(&self.epoll, fd, fd_data(fd), interest(new))?;
-        Ok(())
+    fn modify(&mut self, fd: RawFd, token: Token, _old: Events, new: Events) -> io::Result<()> {
+        sys::epoll_ctl(
+            &self.epoll,
+            sys::Ctl::Modify,
+            fd,
+            token_data(token),
+            interest(new),
+        )
     }
 
     #[inline]
-    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
-        // The selector forgets the fd whatever the kernel says; so does the count.
-        self.registered -= 1;
-        epoll::delete(&self.epoll, fd)?;
+    fn delete(&mut self, fd: RawFd, _token: Token, _events: Events) -> io::Result<()> {
+        let result = sys::epoll_ctl(
+            &self.epoll,
+            sys::Ctl::Delete,
+            fd,
+            EventData::new_u64(0),
+            EventFlags::empty(),
+        );
+        // The selector forgets the fd whatever the kernel says, and so does the count
+        // (unless the kernel never had it); a count left too high only enlarges the buffer.
+        if !matches!(&result, Err(err) if err.kind() == io::ErrorKind::NotFound) {
+            self.registered = self.registered.saturating_sub(1);
+        }
+        result
+    }
+
+    fn rebuild<I>(&mut self, live: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = Registration>,
+    {
+        let fresh = epoll::create(CreateFlags::CLOEXEC)?;
+        let mut registered = 0;
+        for registration in live {
+            // An fd closed behind the selector's back cannot be watched any more (epoll
+            // would have dropped it too); the others are registered as they were.
+            let added = sys::epoll_ctl(
+                &fresh,
+                sys::Ctl::Add,
+                registration.fd,
+                token_data(registration.token),
+                interest(registration.events),
+            );
+            registered += usize::from(added.is_ok());
+        }
+        // Atomically replaces the old instance behind the same number, which closes it and
+        // every registration it held, stale or not.
+        rustix::io::dup3(&fresh, &mut self.epoll, DupFlags::CLOEXEC)?;
+        self.registered = registered;
         Ok(())
     }
 
     #[inline]
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         let max_events = self.registered.max(1);
         self.events.0.clear();
@@ -135,13 +187,19 @@ impl Backend for EpollBackend {
             let (flags, data) = (event.flags, event.data);
             let events =
                 Events::from_kernel(flags.bits(), EventFlags::IN.bits(), EventFlags::OUT.bits());
-            ready(data.u64() as RawFd, events);
+            ready(Token(data.u64()), events);
         }
         Ok(())
     }
 
     fn fileno(&self) -> Option<RawFd> {
         Some(self.epoll.as_raw_fd())
+    }
+}
+
+impl AsFd for EpollBackend {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.epoll.as_fd()
     }
 }
 

@@ -13,11 +13,15 @@
 //!
 //! A registered fd closed behind the selector's back (possible only through a raw
 //! `BorrowedFd`) is dropped by the kernel and never reported; `unregister` still succeeds.
-//! One case escapes this: if another descriptor still refers to the same open file (a `dup`,
-//! or a copy inherited across `fork`), epoll keeps the registration alive under the closed
-//! number (epoll(7), Q6). It can no longer be removed, since `EPOLL_CTL_DEL` needs the
-//! number open, so its events keep arriving for a key the map no longer has; such a wait
-//! returns no events, as Python's does. Unregister before closing.
+//! If another descriptor still refers to the same open file (a `dup`, or a copy inherited
+//! across `fork`), epoll keeps the registration alive under the closed number (epoll(7), Q6),
+//! and `EPOLL_CTL_DEL` can no longer name it. CPython then reports nothing and returns at
+//! once from every later `select` while the file is ready (a busy loop), and mixes the stale
+//! registration up with whatever file takes the number next. Here each registration's event
+//! data is a token that names it, not the fd: the first event of a stale registration is
+//! recognised, never reported, and the selector sheds it by rebuilding the interest set in a
+//! fresh epoll instance moved onto the same fd number (O(registrations), once). `select`
+//! then waits on for the rest of its timeout.
 //!
 //! On other operating systems this crate is empty: it compiles everywhere so that
 //! `cargo test --workspace` works on every host.
@@ -45,15 +49,20 @@
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
+mod millis;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 mod sys;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use epoll::{EpollBackend, EpollSelector};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use millis::EpollMillisBackend;
 
 #[doc(no_inline)]
 pub use selectors_core::{
-    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
-    SelectorKey, SelectorMap, Target,
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
+    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
+    Target, Token,
 };
 
 /// Expands its items only on targets that have epoll (Linux and Android), so other crates

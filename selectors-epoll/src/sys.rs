@@ -1,4 +1,6 @@
-//! The one system call rustix cannot make for us: `epoll_pwait2(2)` with a run-time fallback.
+//! The calls that need `unsafe`: `epoll_ctl(2)` on an fd known by number (a registration
+//! outlives the borrow that made it), and `epoll_pwait2(2)`, which rustix cannot make for us
+//! with a run-time fallback.
 //!
 //! rustix calls `epoll_pwait2` only when built with its `linux_5_11` feature, and then for
 //! every wait, failing on older kernels. Here it is tried once per process; `ENOSYS` (kernel
@@ -14,8 +16,8 @@ use std::time::Duration;
 
 use rustix::buffer::spare_capacity;
 use rustix::event::Timespec;
-use rustix::event::epoll;
-use rustix::fd::{AsRawFd, BorrowedFd};
+use rustix::event::epoll::{self, EventData, EventFlags};
+use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use selectors_core::timeout;
 
 const PWAIT2_UNKNOWN: u8 = 0;
@@ -25,14 +27,52 @@ const PWAIT2_ABSENT: u8 = 2;
 /// Whether this process has found `epoll_pwait2` to work.
 static PWAIT2: AtomicU8 = AtomicU8::new(PWAIT2_UNKNOWN);
 
+/// An `epoll_ctl` operation on a registered fd.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ctl {
+    Add,
+    Modify,
+    Delete,
+}
+
+/// `epoll_ctl(epoll, op, fd, {flags, data})` for an fd known by its number.
+///
+/// A number that cannot be open (negative) is `ENOENT`-like [`io::ErrorKind::NotFound`]
+/// (nothing is registered under it) and never reaches the kernel.
+#[inline]
+pub(crate) fn epoll_ctl(
+    epoll: &OwnedFd,
+    op: Ctl,
+    fd: RawFd,
+    data: EventData,
+    flags: EventFlags,
+) -> io::Result<()> {
+    if fd < 0 {
+        return Err(io::ErrorKind::NotFound.into());
+    }
+    // SAFETY: `fd` is not negative, so not the niche value -1; the borrow lives only for this
+    // call. `epoll_ctl` does not read, write or close the file the number names: it changes
+    // the epoll instance's interest list, and fails with `EBADF` when the number is not open.
+    // A number reused by another file since it was registered is that other file, which the
+    // call only adds to or removes from this epoll's interest list (`ENOENT` if it was not in
+    // it): no I/O on anyone's file.
+    let source = unsafe { BorrowedFd::borrow_raw(fd) };
+    match op {
+        Ctl::Add => epoll::add(epoll, source, data, flags)?,
+        Ctl::Modify => epoll::modify(epoll, source, data, flags)?,
+        Ctl::Delete => epoll::delete(epoll, source)?,
+    }
+    Ok(())
+}
+
 /// The buffer `epoll_wait` fills.
 ///
 /// rustix's `epoll::Event` keeps its user data in a union that may hold a pointer, so a
 /// `Vec` of them is neither `Send` nor `Sync`, and neither would the selector be. This backend
-/// only ever stores fd numbers in that union (`EventData::new_u64`), never a pointer.
+/// only ever stores tokens (integers) in that union (`EventData::new_u64`), never a pointer.
 pub(crate) struct EventBuffer(pub(crate) Vec<epoll::Event>);
 
-// SAFETY: the events hold plain integers (fd numbers written by `EventData::new_u64`), never a
+// SAFETY: the events hold plain integers (tokens written by `EventData::new_u64`), never a
 // pointer, so moving the buffer to another thread moves nothing thread-bound.
 unsafe impl Send for EventBuffer {}
 // SAFETY: as above; shared references only allow reading those integers.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFlags, Timespec};
 use rustix::fd::{AsRawFd, OwnedFd, RawFd};
 use rustix::io::Errno;
+use selectors_core::Events;
 
 use crate::kevent::{
     EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT,
@@ -108,6 +109,21 @@ impl EmulatedKqueue {
         self.knotes
             .keys()
             .map(|&(filter, ident)| (ident as RawFd, filter))
+    }
+
+    /// The queue's events folded per descriptor, as `(fd, events)` sorted by fd:
+    /// `EVFILT_READ` is READ, `EVFILT_WRITE` WRITE.
+    pub fn interest_list(&self) -> Vec<(RawFd, Events)> {
+        let mut list: BTreeMap<RawFd, Events> = BTreeMap::new();
+        for (fd, filter) in self.registered() {
+            let events = if filter == EVFILT_READ {
+                Events::READ
+            } else {
+                Events::WRITE
+            };
+            *list.entry(fd).or_default() |= events;
+        }
+        list.into_iter().collect()
     }
 
     /// Drops every event of descriptor `ident`, as `close(2)` does in the kernel.

@@ -4,12 +4,13 @@ use std::io;
 use std::time::Duration;
 
 use rustix::event::Timespec;
-use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
-use selectors_core::{Backend, Events, timeout};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use selectors_core::{Backend, Events, Token, check_fd_range, timeout};
 
 use crate::kevent::{
     EV_ADD, EV_DELETE, EV_EOF, EV_ERROR, EV_RECEIPT, EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys,
 };
+use crate::sys;
 
 /// The two filters the backend uses, with the event each stands for.
 const FILTERS: [(Events, i16); 2] = [(Events::READ, EVFILT_READ), (Events::WRITE, EVFILT_WRITE)];
@@ -32,62 +33,53 @@ struct Slot {
     watched: Events,
     /// The events gathered for this fd in the current wait (empty between waits).
     ready: Events,
+    /// The registration's token.
+    token: Token,
 }
 
-/// Declares the backend struct, with `RealKqueue` as the default kernel where it exists.
-macro_rules! backend_struct {
-    ($($default:ty)?) => {
-        /// A kqueue and the buffers its events are read into, over the kernel interface `K`.
-        ///
-        /// READ and WRITE are the level-triggered filters `EVFILT_READ` and `EVFILT_WRITE`
-        /// (`EV_ADD` / `EV_DELETE`, no `EV_CLEAR` or `EV_ONESHOT`). Each register, modify or
-        /// unregister is one `kevent` call whose changes all carry `EV_RECEIPT`, so the
-        /// result of every change is seen; a register or modify that fails part-way removes
-        /// the fd's filters, so no half registration stays in the kernel (CPython leaves the
-        /// READ filter behind when the WRITE filter fails).
-        ///
-        /// `select` is one `kevent` call with room for every registered filter (at least one:
-        /// with room for none the kernel returns at once and ignores the timeout,
-        /// bpo-29255), with a nanosecond `timespec` timeout. The kernel reports an fd's READ
-        /// and WRITE filters as separate events, not always adjacent; they are merged into
-        /// one result per fd through an fd-indexed table, in O(ready events).
-        ///
-        /// Flags to events: a filter reports its own direction. `EV_EOF` on `EVFILT_WRITE`
-        /// (the peer can no longer receive, like poll's `POLLHUP` / `POLLERR`) and an
-        /// `EV_ERROR` event count as READ | WRITE before masking, as Python's poll rule does
-        /// for `POLLHUP` and `POLLERR`, so a hang-up wakes a key waiting in either direction.
-        /// `EV_EOF` on `EVFILT_READ` is READ only: the peer stopped sending, but data may
-        /// still be buffered (`data` > 0) and after a half-close (`shutdown(SHUT_WR)`) the
-        /// socket may still be writable or not, which poll reports as `POLLIN` alone; adding
-        /// WRITE there would report a full send buffer as writable, a busy loop.
-        #[derive(Debug)]
-        pub struct KqueueBackend<K: KqueueSys $(= $default)?> {
-            sys: K,
-            /// Filled by `kevent`; its length is kept at the number of filters (at least 1).
-            events: Vec<Kevent>,
-            /// Indexed by fd; grown when a filter is added, so `wait` never allocates.
-            fds: Vec<Slot>,
-            /// The number of filters registered (the kernel's count, not the fds').
-            filters: usize,
-        }
-    };
+/// A kqueue and the buffers its events are read into, over the kernel interface `K`
+/// ([`RealKqueue`](crate::RealKqueue) on kqueue systems, or an emulation).
+///
+/// READ and WRITE are the level-triggered filters `EVFILT_READ` and `EVFILT_WRITE`
+/// (`EV_ADD` / `EV_DELETE`, no `EV_CLEAR` or `EV_ONESHOT`). Each register, modify or
+/// unregister is one `kevent` call whose changes all carry `EV_RECEIPT`, so the result of
+/// every change is seen; a register or modify that fails part-way removes the fd's filters,
+/// so no half registration stays in the kernel (CPython leaves the READ filter behind when
+/// the WRITE filter fails).
+///
+/// `select` is one `kevent` call with room for every registered filter (at least one: with
+/// room for none the kernel returns at once and ignores the timeout, bpo-29255), with a
+/// nanosecond `timespec` timeout. The kernel reports an fd's READ and WRITE filters as
+/// separate events, not always adjacent; they are merged into one result per fd through an
+/// fd-indexed table, in O(ready events), and reported under the fd's token.
+///
+/// The kernel keys its filters by fd number and drops them when the fd is closed (kqueue(2):
+/// "Calling close() on a file descriptor will remove any kevents that reference the
+/// descriptor"), even while a `dup` keeps the file open, so it never holds a registration
+/// the backend does not know: an event for an fd the table does not hold is dropped, and
+/// [`rebuild`](Backend::rebuild) has nothing to shed.
+///
+/// Flags to events: a filter reports its own direction. `EV_EOF` on `EVFILT_WRITE` (the peer
+/// can no longer receive, like poll's `POLLHUP` / `POLLERR`) and an `EV_ERROR` event count as
+/// READ | WRITE before masking, as Python's poll rule does for `POLLHUP` and `POLLERR`, so a
+/// hang-up wakes a key waiting in either direction. `EV_EOF` on `EVFILT_READ` is READ only:
+/// the peer stopped sending, but data may still be buffered (`data` > 0) and after a
+/// half-close (`shutdown(SHUT_WR)`) the socket may still be writable or not, which poll
+/// reports as `POLLIN` alone; adding WRITE there would report a full send buffer as
+/// writable, a busy loop.
+#[derive(Debug)]
+pub struct KqueueBackend<K: KqueueSys> {
+    sys: K,
+    /// Filled by `kevent`; its length is kept at the number of filters (at least 1).
+    events: Vec<Kevent>,
+    /// Each wait's results, merged per fd, before any is handed out: a panicking callback
+    /// then leaves no gathered state behind. As long as `events`.
+    merged: Vec<(Token, Events)>,
+    /// Indexed by fd; grown when a filter is added, so `wait` never allocates.
+    fds: Vec<Slot>,
+    /// The number of filters registered (the kernel's count, not the fds').
+    filters: usize,
 }
-
-crate::cfg_kqueue! {
-    backend_struct!(crate::RealKqueue);
-}
-#[cfg(not(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-)))]
-backend_struct!();
 
 impl<K: KqueueSys> KqueueBackend<K> {
     /// A backend over an existing, empty queue.
@@ -95,20 +87,15 @@ impl<K: KqueueSys> KqueueBackend<K> {
         KqueueBackend {
             sys,
             events: vec![Kevent::default()],
+            merged: Vec::with_capacity(1),
             fds: Vec::new(),
             filters: 0,
         }
     }
 
-    /// The kernel interface.
+    /// The kernel interface, read-only: to inspect an emulated or scripted kernel.
     pub fn sys(&self) -> &K {
         &self.sys
-    }
-
-    /// The kernel interface, mutably: for tests and diagnostics. Changes made through it are
-    /// not in the backend's record.
-    pub fn sys_mut(&mut self) -> &mut K {
-        &mut self.sys
     }
 
     /// The number of filters registered: one or two per registered fd.
@@ -116,10 +103,19 @@ impl<K: KqueueSys> KqueueBackend<K> {
         self.filters
     }
 
+    /// The filters the backend has registered for `fd`.
+    fn watched(&self, fd: RawFd) -> Events {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|index| self.fds.get(index))
+            .map_or(Events::empty(), |slot| slot.watched)
+    }
+
     /// Applies `add` and `delete` (disjoint) for `fd` in one `kevent` call, one change per
     /// filter, each with `EV_RECEIPT`. Records every change that succeeded and returns the
-    /// first error. `ENOENT` on a delete counts as success: the filter is gone, as asked (the
-    /// kernel drops an fd's filters when the fd is closed).
+    /// first error. `ENOENT` on a delete counts as success (the filter is gone, as asked) when
+    /// the fd is open; for a closed fd it is `EBADF`, FreeBSD's answer, which XNU gives as
+    /// `ENOENT` because it looks the filter up before the descriptor.
     fn apply(&mut self, fd: RawFd, add: Events, delete: Events) -> io::Result<()> {
         let mut changes = [Kevent::default(); 2];
         let mut directions = [Events::empty(); 2];
@@ -154,11 +150,17 @@ impl<K: KqueueSys> KqueueBackend<K> {
                 })
                 .and_then(Kevent::error);
             let deleting = change.flags & EV_DELETE != 0;
+            let error = match error {
+                Some(err) if deleting && err.raw_os_error() == Some(ENOENT) => sys::fd_is_open(fd)
+                    .is_err()
+                    .then(|| io::Error::from_raw_os_error(EBADF)),
+                other => other,
+            };
             match error {
-                Some(err) if !(deleting && err.raw_os_error() == Some(ENOENT)) => {
+                Some(err) => {
                     first_error.get_or_insert(err);
                 }
-                _ => self.record(fd, direction, !deleting),
+                None => self.record(fd, direction, !deleting),
             }
         }
         first_error.map_or(Ok(()), Err)
@@ -179,6 +181,7 @@ impl<K: KqueueSys> KqueueBackend<K> {
             self.filters += 1;
             if self.events.len() < self.filters {
                 self.events.resize(self.filters, Kevent::default());
+                self.merged.reserve(self.filters);
             }
         } else if !added && slot.watched.contains(direction) {
             slot.watched.remove(direction);
@@ -188,7 +191,7 @@ impl<K: KqueueSys> KqueueBackend<K> {
 
     /// Forgets the filters recorded for `fd`, whatever the kernel holds.
     fn forget(&mut self, fd: RawFd) {
-        if let Some(slot) = self.fds.get_mut(fd as usize) {
+        if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
             self.filters -= slot.watched.bits().count_ones() as usize;
             slot.watched = Events::empty();
         }
@@ -200,6 +203,13 @@ impl<K: KqueueSys> KqueueBackend<K> {
     fn purge(&mut self, fd: RawFd) {
         let _ignored = self.apply(fd, Events::empty(), Events::READ | Events::WRITE);
         self.forget(fd);
+    }
+
+    /// Sets the token of a watched `fd`.
+    fn set_token(&mut self, fd: RawFd, token: Token) {
+        if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
+            slot.token = token;
+        }
     }
 }
 
@@ -229,27 +239,35 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
         "kqueue"
     }
 
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        let fd = fd.as_raw_fd();
-        self.apply(fd, events, Events::empty())
-            .inspect_err(|_| self.purge(fd))
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
+        let raw = fd.as_raw_fd();
+        check_fd_range(fd, raw)?;
+        if !self.watched(raw).is_empty() {
+            return Err(io::ErrorKind::AlreadyExists.into());
+        }
+        self.apply(raw, events, Events::empty())
+            .inspect_err(|_| self.purge(raw))?;
+        self.set_token(raw, token);
+        Ok(())
     }
 
-    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
-        let fd = fd.as_raw_fd();
-        self.apply(fd, new - old, old - new)
-            .inspect_err(|_| self.purge(fd))
-    }
-
-    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
-        let fd = fd.as_raw_fd();
-        // The backend's record, not the caller's mask: after a failed modify it is empty.
-        let watched = self
-            .fds
-            .get(fd as usize)
-            .map_or(Events::empty(), |s| s.watched);
+    fn modify(&mut self, fd: RawFd, token: Token, _old: Events, new: Events) -> io::Result<()> {
+        // The backend's record, not the caller's word, says what the kernel holds.
+        let watched = self.watched(fd);
         if watched.is_empty() {
-            return Ok(());
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        self.apply(fd, new - watched, watched - new)
+            .inspect_err(|_| self.purge(fd))?;
+        self.set_token(fd, token);
+        Ok(())
+    }
+
+    fn delete(&mut self, fd: RawFd, _token: Token, _events: Events) -> io::Result<()> {
+        // The backend's record, not the caller's mask: after a failed modify it is empty.
+        let watched = self.watched(fd);
+        if watched.is_empty() {
+            return Err(io::ErrorKind::NotFound.into());
         }
         let result = self.apply(fd, Events::empty(), watched);
         // Forgotten whatever the kernel said: a closed fd's filters are already gone.
@@ -262,7 +280,7 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
 
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         let max_events = self.filters.max(1);
         let timeout = timeout::timespec(timeout);
@@ -270,33 +288,40 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
             .sys
             .kevent(&[], &mut self.events[..max_events], timeout.as_ref())?;
         let events = &self.events[..received.min(max_events)];
-        // Pass 1 gathers each fd's events; pass 2 reports an fd at its first event and clears
-        // its slot, so later events of the same fd find it empty.
+        // Pass 1 gathers each fd's events; pass 2 moves each fd's merged events, at its first
+        // event, into `merged` and clears its slot; only then are they handed out, so a
+        // callback that panics leaves every slot clear. An event for an fd with no filter in
+        // the record (none should come) is dropped.
         for event in events {
             if let Some(slot) = self.fds.get_mut(event.ident) {
-                slot.ready |= kevent_events(event);
+                if !slot.watched.is_empty() {
+                    slot.ready |= kevent_events(event);
+                }
             }
         }
+        self.merged.clear();
         for event in events {
-            match self.fds.get_mut(event.ident) {
-                Some(slot) if !slot.ready.is_empty() => {
-                    ready(event.fd(), slot.ready);
+            if let Some(slot) = self.fds.get_mut(event.ident) {
+                if !slot.ready.is_empty() {
+                    self.merged.push((slot.token, slot.ready));
                     slot.ready = Events::empty();
                 }
-                Some(_) => {}
-                // Not an fd this backend registered: passed on for the selector to drop.
-                None => {
-                    let events = kevent_events(event);
-                    if !events.is_empty() {
-                        ready(event.fd(), events);
-                    }
-                }
             }
+        }
+        for &(token, events) in &self.merged {
+            ready(token, events);
         }
         Ok(())
     }
 
     fn fileno(&self) -> Option<RawFd> {
         Some(self.sys.fileno())
+    }
+}
+
+/// The queue's fd, where the kernel interface is a real kernel object.
+impl<K: KqueueSys + AsFd> AsFd for KqueueBackend<K> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.sys.as_fd()
     }
 }

@@ -80,7 +80,7 @@ cfg_kqueue! {
 
     /// Python's `selectors.KqueueSelector`: a [`BaseSelector`] over [`KqueueBackend`] on the
     /// real kernel.
-    pub type KqueueSelector<F, T = ()> = BaseSelector<KqueueBackend, F, T>;
+    pub type KqueueSelector<F, T = ()> = BaseSelector<KqueueBackend<RealKqueue>, F, T>;
 }
 
 /// A [`BaseSelector`] over [`KqueueBackend`] on the **emulated** kernel ([`EmulatedKqueue`]),
@@ -90,8 +90,9 @@ pub type EmulatedKqueueSelector<F, T = ()> = BaseSelector<KqueueBackend<Emulated
 
 #[doc(no_inline)]
 pub use selectors_core::{
-    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
-    SelectorKey, SelectorMap, Target,
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
+    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
+    Target, Token,
 };
 
 /// Expands its items only on targets that have kqueue (Apple's systems and the BSDs), so other

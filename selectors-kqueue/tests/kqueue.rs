@@ -2,6 +2,7 @@
 //! every Unix, and over the real kernel where there is one.
 #![cfg(unix)]
 
+use std::cell::RefCell;
 use std::io::{self, ErrorKind, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -12,7 +13,7 @@ use rustix::event::Timespec;
 use rustix::io::{Errno, FdFlags};
 use selectors_kqueue::{
     Backend, BaseSelector, EV_ADD, EV_ENABLE, EV_ERROR, EV_RECEIPT, EVENT_READ, EVENT_WRITE,
-    EVFILT_READ, EVFILT_WRITE, Error, Events, Kevent, KqueueBackend, KqueueSys,
+    EVFILT_READ, EVFILT_WRITE, Error, Events, Kevent, KqueueBackend, KqueueSys, Token,
 };
 
 /// A number no process has open (far above any descriptor limit in use).
@@ -25,18 +26,24 @@ const ZERO: Timespec = Timespec {
 
 const BOTH: Events = Events::READ.union(Events::WRITE);
 
+/// The token these cases give each fd they add to a backend directly: the fd's number.
+fn token(fd: RawFd) -> Token {
+    Token(fd as u64)
+}
+
 /// A kernel `K` that refuses every `EV_ADD` of an `EVFILT_WRITE` filter with `ENOMEM`, after
 /// applying the other changes of the call: a register whose WRITE filter fails after its READ
-/// filter was added.
+/// filter was added. The kernel sits in a `RefCell` so a case can probe it ([`holds`]) while
+/// the backend holds the wrapper.
 #[derive(Debug)]
 struct FailWriteAdd<K> {
-    kernel: K,
+    kernel: RefCell<K>,
 }
 
 impl<K: KqueueSys> KqueueSys for FailWriteAdd<K> {
     fn kqueue() -> io::Result<Self> {
         Ok(FailWriteAdd {
-            kernel: K::kqueue()?,
+            kernel: RefCell::new(K::kqueue()?),
         })
     }
 
@@ -49,12 +56,13 @@ impl<K: KqueueSys> KqueueSys for FailWriteAdd<K> {
         let (failing, passing): (Vec<Kevent>, Vec<Kevent>) = changes
             .iter()
             .partition(|c| c.filter == EVFILT_WRITE && c.flags & EV_ADD != 0);
+        let kernel = self.kernel.get_mut();
         if failing.is_empty() {
-            return self.kernel.kevent(changes, events, timeout);
+            return kernel.kevent(changes, events, timeout);
         }
         let mut n = 0;
         if !passing.is_empty() {
-            n = self.kernel.kevent(&passing, events, timeout)?;
+            n = kernel.kevent(&passing, events, timeout)?;
         }
         for change in failing {
             events[n] = Kevent {
@@ -68,7 +76,34 @@ impl<K: KqueueSys> KqueueSys for FailWriteAdd<K> {
     }
 
     fn fileno(&self) -> RawFd {
-        self.kernel.fileno()
+        self.kernel.borrow().fileno()
+    }
+}
+
+/// A kernel `K` unchanged, in a `RefCell` so a case can probe it ([`holds`]).
+#[derive(Debug)]
+struct Probed<K> {
+    kernel: RefCell<K>,
+}
+
+impl<K: KqueueSys> KqueueSys for Probed<K> {
+    fn kqueue() -> io::Result<Self> {
+        Ok(Probed {
+            kernel: RefCell::new(K::kqueue()?),
+        })
+    }
+
+    fn kevent(
+        &mut self,
+        changes: &[Kevent],
+        events: &mut [Kevent],
+        timeout: Option<&Timespec>,
+    ) -> io::Result<usize> {
+        self.kernel.get_mut().kevent(changes, events, timeout)
+    }
+
+    fn fileno(&self) -> RawFd {
+        self.kernel.borrow().fileno()
     }
 }
 
@@ -106,10 +141,13 @@ impl<K: KqueueSys> KqueueSys for RecordRoom<K> {
 
 /// Whether the kernel holds an event for (`fd`, `filter`): `EV_ENABLE` of an unknown event is
 /// `ENOENT`, and of a known one changes nothing the backend uses.
-fn holds<K: KqueueSys>(kernel: &mut K, fd: RawFd, filter: i16) -> bool {
+fn holds<K: KqueueSys>(kernel: &RefCell<K>, fd: RawFd, filter: i16) -> bool {
     let mut receipt = [Kevent::default()];
     let change = Kevent::new(fd, filter, EV_ENABLE | EV_RECEIPT);
-    let n = kernel.kevent(&[change], &mut receipt, Some(&ZERO)).unwrap();
+    let n = kernel
+        .borrow_mut()
+        .kevent(&[change], &mut receipt, Some(&ZERO))
+        .unwrap();
     assert_eq!(n, 1);
     match receipt[0].data {
         0 => true,
@@ -133,14 +171,31 @@ fn fill(socket: &mut UnixStream) {
 
 fn register_of_a_bad_fd_is_ebadf_and_leaves_nothing<K: KqueueSys>() {
     let mut selector = BaseSelector::<KqueueBackend<K>, BorrowedFd<'static>>::new().unwrap();
-    // SAFETY: `BAD_FD` is not open; the selector only names it in `kevent`, which refuses it.
-    let bad = unsafe { BorrowedFd::borrow_raw(BAD_FD) };
-    let err = selector.register(bad, BOTH, ()).unwrap_err();
+    // A number below the fd limit that is not open: the kernel refuses it.
+    let closed = {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let copy = rustix::io::fcntl_dupfd_cloexec(&a, 3000).unwrap();
+        copy.as_raw_fd()
+    };
+    // SAFETY: neither number is open; the selector refuses `BAD_FD` before any system call
+    // and only names `closed` in `kevent`, which refuses it.
+    let (bad, closed_fd) = unsafe {
+        (
+            BorrowedFd::borrow_raw(BAD_FD),
+            BorrowedFd::borrow_raw(closed),
+        )
+    };
+    let err = selector.register(closed_fd, BOTH, ()).unwrap_err();
     assert_eq!(err.error().raw_os_error(), Some(Errno::BADF.raw_os_error()));
-    assert!(matches!(
-        selector.get_key(BAD_FD),
-        Err(Error::NotRegistered(_))
-    ));
+    // A number at or above the fd limit cannot be open: refused before the kernel sees it.
+    let err = selector.register(bad, BOTH, ()).unwrap_err();
+    assert!(
+        matches!(err.error(), Error::FdOutOfRange { fd: BAD_FD, .. }),
+        "{err:?}"
+    );
+    for fd in [closed, BAD_FD] {
+        assert!(matches!(selector.get_key(fd), Err(Error::NotRegistered(_))));
+    }
     assert!(selector.is_empty());
     assert_eq!(selector.backend().filters(), 0);
 }
@@ -166,9 +221,11 @@ fn wait_room_is_the_filter_count_and_never_zero<K: KqueueSys>() {
     let (a, _b) = UnixStream::pair().unwrap();
     let mut backend = KqueueBackend::<RecordRoom<K>>::new().unwrap();
     backend.wait(Some(Duration::ZERO), |_, _| {}).unwrap();
-    backend.add(a.as_fd(), BOTH).unwrap();
+    backend.add(a.as_fd(), token(a.as_raw_fd()), BOTH).unwrap();
     backend.wait(Some(Duration::ZERO), |_, _| {}).unwrap();
-    backend.delete(a.as_fd(), BOTH).unwrap();
+    backend
+        .delete(a.as_raw_fd(), token(a.as_raw_fd()), BOTH)
+        .unwrap();
     backend.wait(Some(Duration::ZERO), |_, _| {}).unwrap();
     // bpo-29255 (never 0), gh-110038 (filters, not fds).
     assert_eq!(backend.sys().rooms, [1, 2, 1]);
@@ -200,14 +257,16 @@ fn a_partial_register_leaves_nothing_behind<K: KqueueSys>() {
     b.write_all(b"x").unwrap();
     let fd = a.as_raw_fd();
     let mut backend = KqueueBackend::<FailWriteAdd<K>>::new().unwrap();
-    let err = backend.add(a.as_fd(), BOTH).unwrap_err();
+    let err = backend
+        .add(a.as_fd(), token(a.as_raw_fd()), BOTH)
+        .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(Errno::NOMEM.raw_os_error()));
     assert_eq!(backend.filters(), 0);
     assert!(
-        !holds(&mut backend.sys_mut().kernel, fd, EVFILT_READ),
+        !holds(&backend.sys().kernel, fd, EVFILT_READ),
         "READ left behind"
     );
-    assert!(!holds(&mut backend.sys_mut().kernel, fd, EVFILT_WRITE));
+    assert!(!holds(&backend.sys().kernel, fd, EVFILT_WRITE));
     let mut reported = Vec::new();
     backend
         .wait(Some(Duration::ZERO), |fd, events| {
@@ -231,36 +290,51 @@ fn a_failed_modify_leaves_nothing_behind<K: KqueueSys>() {
     let (a, _b) = UnixStream::pair().unwrap();
     let fd = a.as_raw_fd();
     let mut backend = KqueueBackend::<FailWriteAdd<K>>::new().unwrap();
-    backend.add(a.as_fd(), EVENT_READ).unwrap();
-    assert!(holds(&mut backend.sys_mut().kernel, fd, EVFILT_READ));
-    let err = backend.modify(a.as_fd(), EVENT_READ, BOTH).unwrap_err();
+    backend
+        .add(a.as_fd(), token(a.as_raw_fd()), EVENT_READ)
+        .unwrap();
+    assert!(holds(&backend.sys().kernel, fd, EVFILT_READ));
+    let err = backend
+        .modify(a.as_raw_fd(), token(a.as_raw_fd()), EVENT_READ, BOTH)
+        .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(Errno::NOMEM.raw_os_error()));
     assert_eq!(backend.filters(), 0);
     assert!(
-        !holds(&mut backend.sys_mut().kernel, fd, EVFILT_READ),
+        !holds(&backend.sys().kernel, fd, EVFILT_READ),
         "READ left behind"
     );
-    assert!(!holds(&mut backend.sys_mut().kernel, fd, EVFILT_WRITE));
-    // The selector then deletes the fd: nothing left to do, and no error.
-    backend.delete(a.as_fd(), EVENT_READ).unwrap();
+    assert!(!holds(&backend.sys().kernel, fd, EVFILT_WRITE));
+    // The selector then deletes the fd: the backend holds nothing of it any more.
+    let err = backend
+        .delete(a.as_raw_fd(), token(a.as_raw_fd()), EVENT_READ)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(backend.filters(), 0);
 }
 
 fn modify_changes_only_the_filters_that_change<K: KqueueSys>() {
     let (a, _b) = UnixStream::pair().unwrap();
     let fd = a.as_raw_fd();
-    let mut backend = KqueueBackend::<K>::new().unwrap();
-    backend.add(a.as_fd(), EVENT_READ).unwrap();
-    backend.modify(a.as_fd(), EVENT_READ, EVENT_WRITE).unwrap();
-    assert!(!holds(backend.sys_mut(), fd, EVFILT_READ));
-    assert!(holds(backend.sys_mut(), fd, EVFILT_WRITE));
-    backend.modify(a.as_fd(), EVENT_WRITE, BOTH).unwrap();
-    assert!(holds(backend.sys_mut(), fd, EVFILT_READ));
+    let mut backend = KqueueBackend::<Probed<K>>::new().unwrap();
+    backend
+        .add(a.as_fd(), token(a.as_raw_fd()), EVENT_READ)
+        .unwrap();
+    backend
+        .modify(a.as_raw_fd(), token(a.as_raw_fd()), EVENT_READ, EVENT_WRITE)
+        .unwrap();
+    assert!(!holds(&backend.sys().kernel, fd, EVFILT_READ));
+    assert!(holds(&backend.sys().kernel, fd, EVFILT_WRITE));
+    backend
+        .modify(a.as_raw_fd(), token(a.as_raw_fd()), EVENT_WRITE, BOTH)
+        .unwrap();
+    assert!(holds(&backend.sys().kernel, fd, EVFILT_READ));
     assert_eq!(backend.filters(), 2);
-    backend.delete(a.as_fd(), BOTH).unwrap();
+    backend
+        .delete(a.as_raw_fd(), token(a.as_raw_fd()), BOTH)
+        .unwrap();
     assert_eq!(backend.filters(), 0);
-    assert!(!holds(backend.sys_mut(), fd, EVFILT_READ));
-    assert!(!holds(backend.sys_mut(), fd, EVFILT_WRITE));
+    assert!(!holds(&backend.sys().kernel, fd, EVFILT_READ));
+    assert!(!holds(&backend.sys().kernel, fd, EVFILT_WRITE));
 }
 
 fn unregister_after_close_succeeds<K: KqueueSys>() {

@@ -6,24 +6,11 @@
 
 use selectors_core::conformance::{Behaviour, ClosedFd, RegularFile, ReusedFd};
 use selectors_core::{Events, RawFd};
-use selectors_kqueue::{EVFILT_READ, EVFILT_WRITE, EmulatedKqueue, KqueueBackend};
+use selectors_kqueue::{EVFILT_WRITE, EmulatedKqueue, KqueueBackend};
 
-/// The emulated queue's events, one `(fd, filter)` each, folded into `(fd, events)`.
+/// The emulated queue's events, folded per fd.
 fn interest(backend: &KqueueBackend<EmulatedKqueue>) -> Option<Vec<(RawFd, Events)>> {
-    let mut list: Vec<(RawFd, Events)> = Vec::new();
-    for (fd, filter) in backend.sys().registered() {
-        let events = match filter {
-            EVFILT_READ => Events::READ,
-            EVFILT_WRITE => Events::WRITE,
-            other => panic!("fd {fd}: unknown filter {other}"),
-        };
-        match list.iter_mut().find(|(seen, _)| *seen == fd) {
-            Some((_, both)) => *both |= events,
-            None => list.push((fd, events)),
-        }
-    }
-    list.sort_unstable();
-    Some(list)
+    Some(backend.sys().interest_list())
 }
 
 /// kqueue drops an fd's events when it is closed (the emulation notices at the next wait),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
-use selectors_core::{Backend, BaseSelector, Events};
+use selectors_core::{Backend, BaseSelector, Events, Token, check_fd_range};
 
 use crate::sys;
 
@@ -15,13 +15,17 @@ pub type PollSelector<F, T = ()> = BaseSelector<PollBackend, F, T>;
 /// Marks an fd with no entry in the array; positions are stored as `index + 1`.
 const ABSENT: u32 = 0;
 
-/// The `pollfd` array passed to every `poll(2)`, and each fd's position in it.
+/// The `pollfd` array passed to every `poll(2)`, each entry's token and events, and each
+/// fd's position in the array.
+///
+/// The array holds fd numbers, as `poll(2)` takes them: the entry made at `add` from a
+/// `BorrowedFd` keeps only the number, which `poll` reports as `POLLNVAL` once it is closed.
 #[derive(Debug, Default)]
 pub struct PollBackend {
     pollfds: Vec<PollFd<'static>>,
-    /// The events of each entry of `pollfds`, at the same position (rustix's `PollFd` does
-    /// not give its `events` back), for [`registered_fds`](PollBackend::registered_fds).
-    interest: Vec<Events>,
+    /// The token and events of each entry of `pollfds`, at the same position (rustix's
+    /// `PollFd` does not give its `events` back).
+    entries: Vec<(Token, Events)>,
     position_by_fd: Vec<u32>,
 }
 
@@ -39,13 +43,16 @@ fn interest(events: Events) -> PollFlags {
 }
 
 impl PollBackend {
-    /// The interest list: every watched fd with its events, in the `pollfd` array's order.
-    /// Read-only, so tests can check it against the selector's map.
-    pub fn registered_fds(&self) -> impl Iterator<Item = (RawFd, Events)> + '_ {
-        self.pollfds
+    /// The interest list: every watched fd with its events, sorted by fd.
+    pub fn interest_list(&self) -> Vec<(RawFd, Events)> {
+        let mut list: Vec<_> = self
+            .pollfds
             .iter()
             .map(sys::raw_fd)
-            .zip(self.interest.iter().copied())
+            .zip(self.entries.iter().map(|&(_, events)| events))
+            .collect();
+        list.sort_unstable();
+        list
     }
 
     #[inline]
@@ -56,6 +63,7 @@ impl PollBackend {
         }
     }
 
+    /// Records `fd`'s position; `fd` is one `add` accepted, so below the fd limit.
     #[inline]
     fn set_position(&mut self, fd: RawFd, position: Option<usize>) {
         let index = fd as usize;
@@ -63,6 +71,12 @@ impl PollBackend {
             self.position_by_fd.resize(index + 1, ABSENT);
         }
         self.position_by_fd[index] = position.map_or(ABSENT, |p| (p + 1) as u32);
+    }
+
+    #[inline]
+    fn watched(&self, fd: RawFd) -> io::Result<usize> {
+        self.position(fd)
+            .ok_or_else(|| io::ErrorKind::NotFound.into())
     }
 }
 
@@ -90,30 +104,32 @@ impl Backend for PollBackend {
     }
 
     #[inline]
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
         let raw = fd.as_raw_fd();
-        self.pollfds.push(sys::pollfd(raw, interest(events)));
-        self.interest.push(events);
+        check_fd_range(fd, raw)?;
+        if self.position(raw).is_some() {
+            return Err(io::ErrorKind::AlreadyExists.into());
+        }
+        self.pollfds.push(sys::pollfd(fd, interest(events)));
+        self.entries.push((token, events));
         self.set_position(raw, Some(self.pollfds.len() - 1));
         Ok(())
     }
 
     #[inline]
-    fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
-        let raw = fd.as_raw_fd();
-        let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
-        self.pollfds[position] = sys::pollfd(raw, interest(new));
-        self.interest[position] = new;
+    fn modify(&mut self, fd: RawFd, token: Token, _old: Events, new: Events) -> io::Result<()> {
+        let position = self.watched(fd)?;
+        sys::set_interest(&mut self.pollfds[position], interest(new));
+        self.entries[position] = (token, new);
         Ok(())
     }
 
     #[inline]
-    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
-        let raw = fd.as_raw_fd();
-        let position = self.position(raw).ok_or(io::ErrorKind::NotFound)?;
+    fn delete(&mut self, fd: RawFd, _token: Token, _events: Events) -> io::Result<()> {
+        let position = self.watched(fd)?;
         self.pollfds.swap_remove(position);
-        self.interest.swap_remove(position);
-        self.set_position(raw, None);
+        self.entries.swap_remove(position);
+        self.set_position(fd, None);
         if let Some(moved) = self.pollfds.get(position) {
             let moved = sys::raw_fd(moved);
             self.set_position(moved, Some(position));
@@ -124,10 +140,10 @@ impl Backend for PollBackend {
     #[inline]
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         let mut remaining = sys::poll(&mut self.pollfds, timeout)?;
-        for pollfd in &self.pollfds {
+        for (pollfd, &(token, _)) in self.pollfds.iter().zip(&self.entries) {
             if remaining == 0 {
                 break;
             }
@@ -136,8 +152,7 @@ impl Backend for PollBackend {
                 continue;
             }
             remaining -= 1;
-            let events = events_of(revents);
-            ready(sys::raw_fd(pollfd), events);
+            ready(token, events_of(revents));
         }
         Ok(())
     }

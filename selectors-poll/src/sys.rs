@@ -10,14 +10,26 @@ use selectors_core::timeout;
 /// A `pollfd` for `fd` that lives in the backend's array between calls.
 ///
 /// rustix ties a `PollFd` to the lifetime of the borrowed fd; the array outlives any one
-/// borrow, so the entry is made from the raw number.
+/// borrow, so the entry keeps the number only.
 #[inline]
-pub(crate) fn pollfd(fd: RawFd, events: PollFlags) -> PollFd<'static> {
-    // SAFETY: the fd is only ever passed to `poll(2)`, which does not access the file it
-    // names and reports `POLLNVAL` for an fd that is no longer open; `BaseSelector` owns the
-    // file object (keeping the fd open) from `add` until `delete` removes this entry.
-    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+pub(crate) fn pollfd(fd: BorrowedFd<'_>, events: PollFlags) -> PollFd<'static> {
+    // SAFETY: the number comes from a live `BorrowedFd`, so it is not -1. The entry is only
+    // ever passed to `poll(2)`, which does not read, write or close the file it names and
+    // reports `POLLNVAL` for a number that is no longer open; `delete` removes the entry.
+    // (A number closed and reused without `delete` is polled as the new file: the `Backend`
+    // contract's documented case, which `BaseSelector` never creates, as it owns the file.)
+    let fd = unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) };
     PollFd::from_borrowed_fd(fd, events)
+}
+
+/// Changes the events an entry asks for.
+#[inline]
+pub(crate) fn set_interest(pollfd: &mut PollFd<'static>, events: PollFlags) {
+    let fd = raw_fd(pollfd);
+    // SAFETY: the number is that of an existing entry (made by `pollfd` above from a live
+    // `BorrowedFd`, so not -1), and the new entry replaces it under the same argument.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    *pollfd = PollFd::from_borrowed_fd(fd, events);
 }
 
 /// The fd number of an entry.

@@ -10,9 +10,7 @@ use selectors_poll::PollBackend;
 
 /// The backend's own interest list: its `pollfd` array.
 fn interest(backend: &PollBackend) -> Option<Vec<(RawFd, Events)>> {
-    let mut list: Vec<_> = backend.registered_fds().collect();
-    list.sort_unstable();
-    Some(list)
+    Some(backend.interest_list())
 }
 
 /// poll(2) reports a closed fd as `POLLNVAL` and polls whatever file holds the number; a

@@ -82,8 +82,9 @@ pub use select::{SelectBackend, SelectSelector};
 
 #[doc(no_inline)]
 pub use selectors_core::{
-    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Error, Events, RegisterError, Result,
-    SelectorKey, SelectorMap, Target,
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
+    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
+    Target, Token,
 };
 
 /// Expands its items only on targets that have this backend, so other crates gate their use of

@@ -5,20 +5,23 @@ use std::io;
 use std::time::Duration;
 
 use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
-use selectors_core::{Backend, BaseSelector, Events};
+use selectors_core::{Backend, BaseSelector, Events, Token, check_fd_range};
 
 use crate::sys::{self, FdSetElement, FdSetIter, fd_set_bound, fd_set_insert, fd_set_remove};
 
 /// Python's `selectors.SelectSelector`: a [`BaseSelector`] over [`SelectBackend`].
 pub type SelectSelector<F, T = ()> = BaseSelector<SelectBackend, F, T>;
 
-/// The read and write interest sets, and the scratch sets each `select(2)` overwrites.
+/// The read and write interest sets, the scratch sets each `select(2)` overwrites, and each
+/// registered fd's token.
 #[derive(Default)]
 pub struct SelectBackend {
     readers: Vec<FdSetElement>,
     writers: Vec<FdSetElement>,
     ready_readers: Vec<FdSetElement>,
     ready_writers: Vec<FdSetElement>,
+    /// Indexed by fd: the token of each registered fd.
+    tokens: Vec<Option<Token>>,
     /// One more than the highest registered fd: select's `nfds`.
     nfds: RawFd,
 }
@@ -32,9 +35,8 @@ impl std::fmt::Debug for SelectBackend {
 }
 
 impl SelectBackend {
-    /// The interest list: every watched fd with its events, in fd order. Read-only, so tests
-    /// can check it against the selector's map.
-    pub fn registered_fds(&self) -> impl Iterator<Item = (RawFd, Events)> + use<> {
+    /// The interest list: every watched fd with its events, sorted by fd.
+    pub fn interest_list(&self) -> Vec<(RawFd, Events)> {
         let elements = sys::set_elements(self.nfds).min(self.readers.len());
         let mut interest = std::collections::BTreeMap::new();
         for (set, events) in [
@@ -45,11 +47,22 @@ impl SelectBackend {
                 *interest.entry(fd).or_insert(Events::empty()) |= events;
             }
         }
-        interest.into_iter()
+        interest.into_iter().collect()
     }
 
-    /// Grows the sets to hold `fd`.
+    /// The token of a registered `fd`.
+    #[inline]
+    fn token(&self, fd: RawFd) -> Option<Token> {
+        *self.tokens.get(usize::try_from(fd).ok()?)?
+    }
+
+    /// Grows the sets and the token table to hold `fd` (one `add` accepted: below the fd
+    /// limit).
     fn reserve(&mut self, fd: RawFd) {
+        let index = fd as usize;
+        if index >= self.tokens.len() {
+            self.tokens.resize(index + 1, None);
+        }
         let elements = sys::set_elements(fd + 1);
         if self.readers.len() < elements {
             for set in [
@@ -96,24 +109,36 @@ impl Backend for SelectBackend {
     }
 
     #[inline]
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        let fd = fd.as_raw_fd();
-        sys::check_fd(fd)?;
-        self.reserve(fd);
-        self.set_interest(fd, events);
-        self.nfds = self.nfds.max(fd + 1);
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
+        let raw = fd.as_raw_fd();
+        check_fd_range(fd, raw)?;
+        sys::check_fd(raw)?;
+        if self.token(raw).is_some() {
+            return Err(io::ErrorKind::AlreadyExists.into());
+        }
+        self.reserve(raw);
+        self.set_interest(raw, events);
+        self.tokens[raw as usize] = Some(token);
+        self.nfds = self.nfds.max(raw + 1);
         Ok(())
     }
 
     #[inline]
-    fn modify(&mut self, fd: BorrowedFd<'_>, _old: Events, new: Events) -> io::Result<()> {
-        self.set_interest(fd.as_raw_fd(), new);
+    fn modify(&mut self, fd: RawFd, token: Token, _old: Events, new: Events) -> io::Result<()> {
+        if self.token(fd).is_none() {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        self.set_interest(fd, new);
+        self.tokens[fd as usize] = Some(token);
         Ok(())
     }
 
     #[inline]
-    fn delete(&mut self, fd: BorrowedFd<'_>, _events: Events) -> io::Result<()> {
-        let fd = fd.as_raw_fd();
+    fn delete(&mut self, fd: RawFd, _token: Token, _events: Events) -> io::Result<()> {
+        if self.token(fd).is_none() {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        self.tokens[fd as usize] = None;
         if fd < self.nfds {
             fd_set_remove(&mut self.readers, fd);
             fd_set_remove(&mut self.writers, fd);
@@ -131,7 +156,7 @@ impl Backend for SelectBackend {
     #[inline]
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         let elements = sys::set_elements(self.nfds);
         self.ready_readers[..elements].copy_from_slice(&self.readers[..elements]);
@@ -165,7 +190,9 @@ impl Backend for SelectBackend {
             if events.contains(Events::WRITE) {
                 writable.next();
             }
-            ready(fd, events);
+            if let Some(token) = self.tokens[fd as usize] {
+                ready(token, events);
+            }
         }
         Ok(())
     }

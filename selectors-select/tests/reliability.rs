@@ -10,7 +10,7 @@ use selectors_select::SelectBackend;
 
 /// The backend's own interest list: its read and write fd sets.
 fn interest(backend: &SelectBackend) -> Option<Vec<(RawFd, Events)>> {
-    Some(backend.registered_fds().collect())
+    Some(backend.interest_list())
 }
 
 /// select(2) fails with `EBADF` while a closed fd is in its sets, and watches whatever file

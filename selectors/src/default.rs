@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use selectors_core::{Backend, BaseSelector, BorrowedFd, Events, RawFd};
+use selectors_core::{Backend, BaseSelector, BorrowedFd, Events, RawFd, Registration, Token};
 
 use crate::host;
 
@@ -225,24 +225,31 @@ impl Backend for DefaultBackend {
     }
 
     #[inline]
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        dispatch!(self.0, |ref mut backend| backend.add(fd, events))
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
+        dispatch!(self.0, |ref mut backend| backend.add(fd, token, events))
     }
 
     #[inline]
-    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
-        dispatch!(self.0, |ref mut backend| backend.modify(fd, old, new))
+    fn modify(&mut self, fd: RawFd, token: Token, old: Events, new: Events) -> io::Result<()> {
+        dispatch!(self.0, |ref mut backend| backend.modify(fd, token, old, new))
     }
 
     #[inline]
-    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        dispatch!(self.0, |ref mut backend| backend.delete(fd, events))
+    fn delete(&mut self, fd: RawFd, token: Token, events: Events) -> io::Result<()> {
+        dispatch!(self.0, |ref mut backend| backend.delete(fd, token, events))
+    }
+
+    fn rebuild<I>(&mut self, live: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = Registration>,
+    {
+        dispatch!(self.0, |ref mut backend| backend.rebuild(live))
     }
 
     #[inline]
     fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         dispatch!(self.0, |ref mut backend| backend.wait(timeout, ready))
     }

@@ -11,7 +11,7 @@ pub(crate) use unavailable::*;
 
 #[cfg(feature = "kqueue")]
 selectors_kqueue::cfg_kqueue! {
-    pub(crate) use selectors_kqueue::KqueueBackend;
+    pub(crate) type KqueueBackend = selectors_kqueue::KqueueBackend<selectors_kqueue::RealKqueue>;
     pub(crate) const KQUEUE: bool = true;
 }
 
@@ -23,7 +23,7 @@ selectors_epoll::cfg_epoll! {
 
 #[cfg(feature = "devpoll")]
 selectors_devpoll::cfg_devpoll! {
-    pub(crate) use selectors_devpoll::DevpollBackend;
+    pub(crate) type DevpollBackend = selectors_devpoll::DevpollBackend<selectors_devpoll::RealDevpoll>;
     pub(crate) const DEVPOLL: bool = true;
 }
 
@@ -49,7 +49,7 @@ mod unavailable {
     use std::io;
     use std::time::Duration;
 
-    use selectors_core::{Backend, BorrowedFd, Events, RawFd};
+    use selectors_core::{Backend, BorrowedFd, Events, RawFd, Token};
 
     macro_rules! unavailable {
         ($($backend:ident $flag:ident,)*) => {$(
@@ -68,21 +68,21 @@ mod unavailable {
                     match *self {}
                 }
 
-                fn add(&mut self, _: BorrowedFd<'_>, _: Events) -> io::Result<()> {
+                fn add(&mut self, _: BorrowedFd<'_>, _: Token, _: Events) -> io::Result<()> {
                     match *self {}
                 }
 
-                fn modify(&mut self, _: BorrowedFd<'_>, _: Events, _: Events) -> io::Result<()> {
+                fn modify(&mut self, _: RawFd, _: Token, _: Events, _: Events) -> io::Result<()> {
                     match *self {}
                 }
 
-                fn delete(&mut self, _: BorrowedFd<'_>, _: Events) -> io::Result<()> {
+                fn delete(&mut self, _: RawFd, _: Token, _: Events) -> io::Result<()> {
                     match *self {}
                 }
 
                 fn wait<R>(&mut self, _: Option<Duration>, _: R) -> io::Result<()>
                 where
-                    R: FnMut(RawFd, Events),
+                    R: FnMut(Token, Events),
                 {
                     match *self {}
                 }

@@ -93,12 +93,13 @@ compile_error!(
 
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
-    OwnedFd, RawFd, RegisterError, Result, SelectorKey, SelectorMap, Target,
+    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
+    Target, Token,
 };
 
 #[cfg(feature = "kqueue")]
 selectors_kqueue::cfg_kqueue! {
-    pub use selectors_kqueue::{KqueueBackend, KqueueSelector};
+    pub use selectors_kqueue::{KqueueBackend, KqueueSelector, RealKqueue};
 
     /// The kqueue backend crate, `selectors-kqueue`.
     pub mod kqueue {
@@ -118,7 +119,7 @@ selectors_epoll::cfg_epoll! {
 
 #[cfg(feature = "devpoll")]
 selectors_devpoll::cfg_devpoll! {
-    pub use selectors_devpoll::{DevpollBackend, DevpollSelector};
+    pub use selectors_devpoll::{DevpollBackend, DevpollSelector, RealDevpoll};
 
     /// The /dev/poll backend crate, `selectors-devpoll`.
     pub mod devpoll {

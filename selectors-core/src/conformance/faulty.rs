@@ -2,13 +2,14 @@
 //! reported, and fails the calls it is told to.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::time::Duration;
 
 use rustix::fd::{BorrowedFd, RawFd};
 
-use crate::{Backend, Events};
+use crate::{Backend, Events, Registration, Token};
 
 /// How many times each [`Backend`] operation was called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,6 +22,8 @@ pub struct Calls {
     pub delete: usize,
     /// Calls of [`Backend::wait`].
     pub wait: usize,
+    /// Calls of [`Backend::rebuild`].
+    pub rebuild: usize,
 }
 
 #[derive(Debug, Default)]
@@ -32,7 +35,10 @@ struct State {
     interrupts: usize,
     interrupt_after: Duration,
     timeouts: Vec<Option<Duration>>,
-    reported: Vec<(RawFd, Events)>,
+    reported: Vec<(Token, Events)>,
+    /// The fd of every token ever added, kept after `delete`, so a report of a token that
+    /// should be gone still names its fd.
+    fds: HashMap<Token, RawFd>,
 }
 
 /// A backend that runs `B` unchanged but lets a case watch and break it: it counts every
@@ -48,15 +54,15 @@ struct State {
 /// use selectors_core::conformance::Faulty;
 /// use selectors_core::{Backend, BaseSelector, Events};
 /// # use std::{io, time::Duration};
-/// # use selectors_core::{BorrowedFd, RawFd};
+/// # use selectors_core::{BorrowedFd, RawFd, Token};
 /// # #[derive(Debug)] struct Nothing;
 /// # impl Backend for Nothing {
 /// #     fn new() -> io::Result<Self> { Ok(Nothing) }
 /// #     fn name(&self) -> &'static str { "nothing" }
-/// #     fn add(&mut self, _: BorrowedFd<'_>, _: Events) -> io::Result<()> { Ok(()) }
-/// #     fn modify(&mut self, _: BorrowedFd<'_>, _: Events, _: Events) -> io::Result<()> { Ok(()) }
-/// #     fn delete(&mut self, _: BorrowedFd<'_>, _: Events) -> io::Result<()> { Ok(()) }
-/// #     fn wait<R: FnMut(RawFd, Events)>(&mut self, _: Option<Duration>, _: R) -> io::Result<()> { Ok(()) }
+/// #     fn add(&mut self, _: BorrowedFd<'_>, _: Token, _: Events) -> io::Result<()> { Ok(()) }
+/// #     fn modify(&mut self, _: RawFd, _: Token, _: Events, _: Events) -> io::Result<()> { Ok(()) }
+/// #     fn delete(&mut self, _: RawFd, _: Token, _: Events) -> io::Result<()> { Ok(()) }
+/// #     fn wait<R: FnMut(Token, Events)>(&mut self, _: Option<Duration>, _: R) -> io::Result<()> { Ok(()) }
 /// # }
 ///
 /// let mut selector = BaseSelector::<Faulty<Nothing>, UnixStream>::new()?;
@@ -122,9 +128,16 @@ impl<B> Faulty<B> {
     }
 
     /// What the wrapped backend reported in the last `wait`, before the selector masked the
-    /// events and dropped unregistered fds.
+    /// events and dropped unknown tokens: each token as the fd it was added for (`-1` for a
+    /// token never added).
     pub fn last_reported(&self) -> Vec<(RawFd, Events)> {
-        self.state.borrow().reported.clone()
+        let state = self.state.borrow();
+        let fd_of = |token| state.fds.get(&token).copied().unwrap_or(-1);
+        state
+            .reported
+            .iter()
+            .map(|&(token, events)| (fd_of(token), events))
+            .collect()
     }
 }
 
@@ -137,43 +150,52 @@ impl<B: Backend> Backend for Faulty<B> {
         self.inner.name()
     }
 
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
         let state = self.state.get_mut();
         state.calls.add += 1;
         if let Some(errno) = state.fail_add.take() {
             return Err(io::Error::from_raw_os_error(errno));
         }
-        self.inner.add(fd, events)
+        state.fds.insert(token, rustix::fd::AsRawFd::as_raw_fd(&fd));
+        self.inner.add(fd, token, events)
     }
 
-    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
+    fn modify(&mut self, fd: RawFd, token: Token, old: Events, new: Events) -> io::Result<()> {
         let state = self.state.get_mut();
         state.calls.modify += 1;
         match state.fail_modify.take() {
-            None => self.inner.modify(fd, old, new),
+            None => self.inner.modify(fd, token, old, new),
             Some((errno, apply_first)) => {
                 if apply_first {
-                    self.inner.modify(fd, old, new)?;
+                    self.inner.modify(fd, token, old, new)?;
                 }
                 Err(io::Error::from_raw_os_error(errno))
             }
         }
     }
 
-    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+    fn delete(&mut self, fd: RawFd, token: Token, events: Events) -> io::Result<()> {
         let state = self.state.get_mut();
         state.calls.delete += 1;
         let fail = state.fail_delete.take();
-        let result = self.inner.delete(fd, events);
+        let result = self.inner.delete(fd, token, events);
         match fail {
             Some(errno) => Err(io::Error::from_raw_os_error(errno)),
             None => result,
         }
     }
 
+    fn rebuild<I>(&mut self, live: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = Registration>,
+    {
+        self.state.get_mut().calls.rebuild += 1;
+        self.inner.rebuild(live)
+    }
+
     fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
     where
-        R: FnMut(RawFd, Events),
+        R: FnMut(Token, Events),
     {
         let state = self.state.get_mut();
         state.calls.wait += 1;
@@ -183,18 +205,21 @@ impl<B: Backend> Backend for Faulty<B> {
         if state.interrupts > 0 {
             state.interrupts -= 1;
             let shortened = timeout.map_or(state.interrupt_after, |t| t.min(state.interrupt_after));
-            match self
-                .inner
-                .wait(Some(shortened), |fd, events| reported.push((fd, events)))
-            {
+            match self.inner.wait(Some(shortened), |token, events| {
+                reported.push((token, events))
+            }) {
                 Err(err) if err.kind() != io::ErrorKind::Interrupted => return Err(err),
                 _ => return Err(io::ErrorKind::Interrupted.into()),
             }
         }
-        self.inner.wait(timeout, |fd, events| {
-            reported.push((fd, events));
-            ready(fd, events);
+        self.inner.wait(timeout, |token, events| {
+            reported.push((token, events));
+            ready(token, events);
         })
+    }
+
+    fn fd_limit(&self) -> Option<RawFd> {
+        self.inner.fd_limit()
     }
 
     fn fileno(&self) -> Option<RawFd> {

@@ -319,12 +319,9 @@ impl Model {
                 if !events.is_valid_mask() || key.events == events {
                     return Outcome::Skipped;
                 }
-                // The key leaves the map and the kernel; the selector drops it, and with it
-                // the endpoint's socket if the selector held it.
+                // The key leaves the map and the kernel, and comes back in the error with the
+                // endpoint's socket, which stays open.
                 self.endpoints[e].key = None;
-                if !key.alias {
-                    self.close(e);
-                }
                 Outcome::Refused(Refusal::Os(Some(injected_errno(data))))
             }
         }

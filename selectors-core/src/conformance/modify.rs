@@ -103,14 +103,18 @@ pub fn modify_rejects_unknown_fd<B: Backend>() {
     selector.register(a, Events::READ, 1).expect("register");
     let before = Unchanged::capture(&selector);
     let err = selector.modify(999_999, Events::WRITE, 2).unwrap_err();
-    assert!(matches!(err, Error::NotRegistered(999_999)), "got {err:?}");
-    let err = selector.modify(&b, Events::WRITE, 2).unwrap_err();
     assert!(
-        matches!(err, Error::NotRegistered(fd) if fd == b.as_raw_fd()),
+        matches!(err.error(), Error::NotRegistered(999_999)),
         "got {err:?}"
     );
-    let err = selector.modify(-1, Events::WRITE, 2).unwrap_err();
-    assert!(matches!(err, Error::InvalidFd(-1)), "got {err:?}");
+    assert!(err.unregistered().is_none());
+    let err = selector.modify(&b, Events::WRITE, 2).unwrap_err();
+    assert!(
+        matches!(err.error(), &Error::NotRegistered(fd) if fd == b.as_raw_fd()),
+        "got {err:?}"
+    );
+    let err = selector.modify_events(-1, Events::WRITE).unwrap_err();
+    assert!(matches!(err.error(), Error::InvalidFd(-1)), "got {err:?}");
     let err = selector.data_mut(999_999).unwrap_err();
     assert!(matches!(err, Error::NotRegistered(999_999)), "got {err:?}");
     let err = selector.data_mut(-1).unwrap_err();
@@ -132,7 +136,7 @@ pub fn modify_validates_events_first<B: Backend>() {
         for fd in [a_fd, 999_999, -1] {
             let err = selector.modify(fd, events, 2).unwrap_err();
             assert!(
-                matches!(err, Error::InvalidEvents(got) if got == bits),
+                matches!(err.error(), &Error::InvalidEvents(got) if got == bits),
                 "modify({fd}, {bits:#x}): got {err:?}"
             );
             before.check(&selector, "modify with invalid events");
@@ -167,6 +171,12 @@ pub fn modify_failure_removes_key_from_map_and_kernel<B: Backend>(borrow: Borrow
             err.raw_os_error(),
             Some(errno),
             "apply_first={apply_first}: {err:?}"
+        );
+        let key = err.unregistered().expect("the removed key comes back");
+        assert_eq!(
+            (key.fd(), key.events(), *key.data()),
+            (a_fd, Events::READ, 1),
+            "apply_first={apply_first}: the key as it was"
         );
         assert!(
             matches!(selector.get_key(a_fd), Err(Error::NotRegistered(_))),

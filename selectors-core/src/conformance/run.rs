@@ -169,9 +169,16 @@ impl<B: Backend> World<B> {
                     self.selector.backend().fail_next_modify(errno, apply_first);
                 }
                 let events = Events::from_bits_retain(events);
+                let owner = self.model.target(ep);
                 match self.selector.modify(target, events, u32::from(data)) {
                     Ok(key) => key_outcome(key),
-                    Err(err) => Outcome::Refused(Refusal::from(&err)),
+                    Err(err) => {
+                        let (error, key) = err.into_parts();
+                        if let Some(ModelFile::Socket(socket)) = key.map(|k| k.into_fileobj()) {
+                            self.sockets[owner] = Some(socket);
+                        }
+                        Outcome::Refused(Refusal::from(&error))
+                    }
                 }
             }
             Op::Unregister { ep } | Op::FailUnregister { ep } => {
@@ -205,7 +212,8 @@ impl<B: Backend> World<B> {
                     0 => self
                         .selector
                         .modify(target, Events::from_bits_retain(events), 0)
-                        .map(key_outcome),
+                        .map(key_outcome)
+                        .map_err(crate::ModifyError::into_error),
                     1 => self
                         .selector
                         .unregister(target)

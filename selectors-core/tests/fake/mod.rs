@@ -3,13 +3,15 @@
 //! real only because the file objects must be `AsFd`.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
-use selectors_core::{AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, Error, Events, RawFd};
+use selectors_core::{
+    AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, Error, Events, RawFd, Registration, Token,
+};
 
 pub(crate) const R: Events = Events::READ;
 pub(crate) const W: Events = Events::WRITE;
@@ -22,6 +24,7 @@ pub(crate) enum Call {
     Add(RawFd, Events),
     Modify(RawFd, Events, Events),
     Delete(RawFd, Events),
+    Rebuild(Vec<RawFd>),
     Wait(Option<Duration>),
     Close,
 }
@@ -33,7 +36,8 @@ pub(crate) enum Step {
     Interrupted(Duration),
     /// Returns at once with nothing, as a kernel does when a clamped timeout ends.
     Nothing,
-    /// Reports these fds at once.
+    /// Reports these fds at once, each under the token it was added with (an fd never added,
+    /// or deleted since, under a token no registration has).
     Report(Vec<(RawFd, Events)>),
     /// Fails with this errno.
     Fail(i32),
@@ -45,6 +49,8 @@ pub(crate) struct Script {
     pub(crate) fail_add: Option<i32>,
     pub(crate) fail_modify: Option<i32>,
     pub(crate) fail_delete: Option<i32>,
+    /// The token of each fd added and not deleted.
+    pub(crate) tokens: HashMap<RawFd, Token>,
     /// Waits beyond the script sleep for their whole timeout and report nothing.
     pub(crate) waits: VecDeque<Step>,
 }
@@ -65,32 +71,48 @@ impl Backend for Fake {
         "fake"
     }
 
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+    fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
         let mut script = self.0.borrow_mut();
         script.calls.push(Call::Add(fd.as_raw_fd(), events));
-        errno(script.fail_add.take())
+        errno(script.fail_add.take())?;
+        script.tokens.insert(fd.as_raw_fd(), token);
+        Ok(())
     }
 
-    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
+    fn modify(&mut self, fd: RawFd, _token: Token, old: Events, new: Events) -> io::Result<()> {
         let mut script = self.0.borrow_mut();
-        script.calls.push(Call::Modify(fd.as_raw_fd(), old, new));
+        script.calls.push(Call::Modify(fd, old, new));
         errno(script.fail_modify.take())
     }
 
-    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
+    fn delete(&mut self, fd: RawFd, _token: Token, events: Events) -> io::Result<()> {
         let mut script = self.0.borrow_mut();
-        script.calls.push(Call::Delete(fd.as_raw_fd(), events));
+        script.calls.push(Call::Delete(fd, events));
+        script.tokens.remove(&fd);
         errno(script.fail_delete.take())
+    }
+
+    fn rebuild<I>(&mut self, live: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = Registration>,
+    {
+        let mut script = self.0.borrow_mut();
+        let live: Vec<Registration> = live.into_iter().collect();
+        let mut fds: Vec<RawFd> = live.iter().map(|r| r.fd).collect();
+        fds.sort_unstable();
+        script.calls.push(Call::Rebuild(fds));
+        script.tokens = live.iter().map(|r| (r.fd, r.token)).collect();
+        Ok(())
     }
 
     fn wait<F>(&mut self, timeout: Option<Duration>, mut ready: F) -> io::Result<()>
     where
-        F: FnMut(RawFd, Events),
+        F: FnMut(Token, Events),
     {
-        let step = {
+        let (step, tokens) = {
             let mut script = self.0.borrow_mut();
             script.calls.push(Call::Wait(timeout));
-            script.waits.pop_front()
+            (script.waits.pop_front(), script.tokens.clone())
         };
         match step {
             Some(Step::Interrupted(after)) => {
@@ -99,7 +121,10 @@ impl Backend for Fake {
             }
             Some(Step::Nothing) => Ok(()),
             Some(Step::Report(fds)) => {
-                fds.into_iter().for_each(|(fd, events)| ready(fd, events));
+                for (fd, events) in fds {
+                    let unknown = Token(u64::MAX - fd as u64);
+                    ready(tokens.get(&fd).copied().unwrap_or(unknown), events);
+                }
                 Ok(())
             }
             Some(Step::Fail(code)) => errno(Some(code)),

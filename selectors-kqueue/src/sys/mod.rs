@@ -6,3 +6,5 @@ crate::cfg_kqueue! {
     pub(crate) mod real;
 }
 pub(crate) mod raw;
+
+pub(crate) use raw::check_open as fd_is_open;

@@ -6,7 +6,7 @@ use std::ptr;
 
 use rustix::event::Timespec;
 use rustix::event::kqueue::{self, Event, EventFilter, EventFlags};
-use rustix::fd::{AsRawFd, OwnedFd, RawFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use rustix::io::{Errno, FdFlags, fcntl_setfd};
 
 use crate::kevent::{EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys};
@@ -70,6 +70,12 @@ fn from_kernel(event: &Event) -> Kevent {
         fflags: 0,
         data: event.data(),
         udata: event.udata().addr(),
+    }
+}
+
+impl AsFd for RealKqueue {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.kqueue.as_fd()
     }
 }
 

@@ -3,15 +3,15 @@
 //! emulated kernels, and `DefaultSelector`'s backend. Shared by the `stress` example and the
 //! fuzz target (`selectors/fuzz`), which include this file.
 
-use std::io;
 use std::time::Duration;
 
+use selectors::epoll::EpollMillisBackend as EpollMillis;
 use selectors::{
     Backend, BorrowedFd, DefaultBackend, EpollBackend, Events, PollBackend, RawFd, SelectBackend,
 };
 use selectors_core::conformance::{InterestList, Op, epoll_interest_list, model_run_for, run_ops};
-use selectors_devpoll::{DevpollBackend, EmulatedDevpoll, POLLIN, POLLOUT};
-use selectors_kqueue::{EVFILT_READ, EVFILT_WRITE, EmulatedKqueue, KqueueBackend};
+use selectors_devpoll::{DevpollBackend, EmulatedDevpoll};
+use selectors_kqueue::{EmulatedKqueue, KqueueBackend};
 
 /// Python's raw-fd registration, for the model's alias and negative-fd operations.
 fn borrow_raw(fd: RawFd) -> BorrowedFd<'static> {
@@ -21,77 +21,20 @@ fn borrow_raw(fd: RawFd) -> BorrowedFd<'static> {
     unsafe { BorrowedFd::borrow_raw(fd) }
 }
 
-/// [`EpollBackend::with_millisecond_timeouts`] as a backend type of its own.
-#[derive(Debug)]
-struct EpollMillis(EpollBackend);
-
-impl Backend for EpollMillis {
-    fn new() -> io::Result<Self> {
-        EpollBackend::with_millisecond_timeouts().map(EpollMillis)
-    }
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn add(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        self.0.add(fd, events)
-    }
-    fn modify(&mut self, fd: BorrowedFd<'_>, old: Events, new: Events) -> io::Result<()> {
-        self.0.modify(fd, old, new)
-    }
-    fn delete(&mut self, fd: BorrowedFd<'_>, events: Events) -> io::Result<()> {
-        self.0.delete(fd, events)
-    }
-    fn wait<R: FnMut(RawFd, Events)>(
-        &mut self,
-        timeout: Option<Duration>,
-        ready: R,
-    ) -> io::Result<()> {
-        self.0.wait(timeout, ready)
-    }
-    fn fileno(&self) -> Option<RawFd> {
-        self.0.fileno()
-    }
-}
-
 fn select_view(backend: &SelectBackend) -> Option<Vec<(RawFd, Events)>> {
-    Some(backend.registered_fds().collect())
+    Some(backend.interest_list())
 }
 
 fn poll_view(backend: &PollBackend) -> Option<Vec<(RawFd, Events)>> {
-    let mut list: Vec<_> = backend.registered_fds().collect();
-    list.sort_unstable();
-    Some(list)
+    Some(backend.interest_list())
 }
 
 fn kqueue_view(backend: &KqueueBackend<EmulatedKqueue>) -> Option<Vec<(RawFd, Events)>> {
-    let mut list: Vec<(RawFd, Events)> = Vec::new();
-    for (fd, filter) in backend.sys().registered() {
-        let events = match filter {
-            EVFILT_READ => Events::READ,
-            EVFILT_WRITE => Events::WRITE,
-            other => panic!("fd {fd}: unknown filter {other}"),
-        };
-        match list.iter_mut().find(|(seen, _)| *seen == fd) {
-            Some((_, both)) => *both |= events,
-            None => list.push((fd, events)),
-        }
-    }
-    list.sort_unstable();
-    Some(list)
+    Some(backend.sys().interest_list())
 }
 
 fn devpoll_view(backend: &DevpollBackend<EmulatedDevpoll>) -> Option<Vec<(RawFd, Events)>> {
-    let list = backend.devpoll().entries().map(|(fd, mask)| {
-        let mut events = Events::empty();
-        if mask & POLLIN != 0 {
-            events |= Events::READ;
-        }
-        if mask & POLLOUT != 0 {
-            events |= Events::WRITE;
-        }
-        (fd, events)
-    });
-    Some(list.collect())
+    Some(backend.sys().interest_list())
 }
 
 fn default_view(backend: &DefaultBackend) -> Option<Vec<(RawFd, Events)>> {

@@ -13,7 +13,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::{mem, ptr, slice};
 
-use rustix::fd::{AsRawFd, OwnedFd, RawFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::ioctl::{Ioctl, IoctlOutput, Opcode};
 
@@ -44,6 +44,12 @@ struct DvPoll {
 #[derive(Debug)]
 pub struct RealDevpoll {
     devpoll: OwnedFd,
+}
+
+impl AsFd for RealDevpoll {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.devpoll.as_fd()
+    }
 }
 
 impl DevpollSys for RealDevpoll {
