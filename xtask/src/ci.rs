@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::Cmd;
-use crate::{Result, bench, cross, tidy};
+use crate::{Result, bench, cross, tidy, zizmor};
 
 /// A step of `ci`.
 type Step = fn() -> Result;
@@ -15,6 +15,7 @@ type Step = fn() -> Result;
 const STEPS: &[(&str, Step)] = &[
     ("fmt", fmt),
     ("tidy", tidy::run),
+    ("zizmor", zizmor::run),
     ("clippy", clippy),
     ("test", test),
     ("doc", doc),

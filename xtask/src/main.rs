@@ -20,6 +20,7 @@ mod rustup;
 mod stress;
 mod targets;
 mod tidy;
+mod zizmor;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,13 +34,15 @@ Usage: cargo xtask <COMMAND> [ARGS]
 Commands:
   ci [--keep-going]
                   Everything CI checks, stopping at the first failure (or not, with
-                  --keep-going): fmt, tidy, clippy, test, doc, cross, and a benchmark smoke
-                  run; prints a timing summary
+                  --keep-going): fmt, tidy, zizmor, clippy, test, doc, cross, and a
+                  benchmark smoke run; prints a timing summary
   cross [TARGET]  For every target of xtask/src/targets.rs (or only those named): install
                   it if missing, cargo check + clippy, and which backends compile there
   tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
                   comments, [lints] workspace = true, no todo!/unimplemented!/#[ignore],
                   file sizes, one conformance suite per backend
+  zizmor          Audit .github/workflows/ci.yml with zizmor, offline; fails on any
+                  finding. Installs the pinned zizmor with python3 -m pip if missing
   bench [ARGS]    cargo bench -p selectors --bench compare -- ARGS
   stress [--seconds N] [--seed S]
                   Model-checked random operation sequences on every backend, in parallel,
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(&rest),
         Some("cross") => cross::run(&rest),
         Some("tidy") => no_arguments("tidy", &rest).and_then(|()| tidy::run()),
+        Some("zizmor") => no_arguments("zizmor", &rest).and_then(|()| zizmor::run()),
         Some("bench") => bench::run(&rest),
         Some("stress") => stress::run(&rest),
         Some("fuzz") => fuzz::run(&rest),
