@@ -44,8 +44,10 @@ pub struct Registration {
 /// # Misuse and I/O safety
 ///
 /// Every method is safe to call in any order with any arguments: a backend refuses what it
-/// cannot do with an error (`modify` or `delete` of an fd it does not watch is
-/// [`io::ErrorKind::NotFound`], an fd number that cannot be open is refused at `add`) and
+/// cannot do with an error (`add` of an fd it watches is [`io::ErrorKind::AlreadyExists`];
+/// `modify` or `delete` of an fd it does not watch is [`io::ErrorKind::NotFound`], or the
+/// kernel's `EBADF` for a number that is not open where the kernel keeps the list; an fd
+/// number that cannot be open is refused at `add` with [`io::ErrorKind::InvalidInput`]) and
 /// never panics, so a caller that drives a backend directly cannot corrupt it.
 ///
 /// Only [`add`](Backend::add) takes a [`BorrowedFd`]: the proof that the fd is open when the
@@ -116,6 +118,27 @@ pub trait Backend: Sized {
     fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
         R: FnMut(Token, Events);
+
+    /// Whether [`wait`](Backend::wait) can report a token the selector no longer holds: a
+    /// kernel that keeps registrations the backend cannot remove (epoll). The selector then
+    /// checks a whole batch before delivering any of it (through [`replay`](Backend::replay)),
+    /// so that a batch that held stale registrations, which took room from live ones, is
+    /// never handed out half: it rebuilds and waits again. `false`, the default, for backends
+    /// that report only what they hold; their batches are delivered as they come.
+    const MAY_REPORT_STALE: bool = false;
+
+    /// Calls `ready` again for what the last [`wait`](Backend::wait) reported, in the same
+    /// order, and nothing if that wait failed. The selector calls it only when
+    /// [`MAY_REPORT_STALE`](Backend::MAY_REPORT_STALE) is `true`; a backend that dispatches
+    /// to others (the facade's `DefaultBackend`, whose constant is `true` if any of theirs
+    /// is) needs it of each, so every backend of this workspace implements it. The default
+    /// does nothing.
+    fn replay<R>(&mut self, ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        drop(ready);
+    }
 
     /// Replaces the kernel's registrations with exactly `live`: called by the selector when a
     /// wait reported a token it does not know (the kernel holds a registration the selector

@@ -6,7 +6,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::map::KeyMap;
-use crate::{Backend, Error, Events, Result, SelectorKey};
+use crate::{Backend, Error, Events, Result, SelectorKey, Token};
 
 /// The caller's check run on every `EINTR` (see `BaseSelector::set_interrupt_check`).
 pub(crate) type InterruptCheck = Box<dyn FnMut() -> io::Result<()> + Send>;
@@ -40,23 +40,46 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
         _ => None,
     };
     let mut remaining = timeout;
+    // Set once a batch that held stale registrations also held live events: after the
+    // rebuild they are there at once (level-triggered), so the next wait does not wait.
+    // Once per call, so a backend that kept reporting stale tokens could not spin here.
+    let mut again_now = None;
     loop {
-        let mut stale = false;
         let mut delivered = 0_usize;
-        let waited = backend.wait(remaining, |token, events| match map.by_token(token) {
-            Some(key) => {
-                let events = events & key.events;
-                if !events.is_empty() {
-                    delivered += 1;
-                    on_ready(key, events);
-                }
+        let mut stale = false;
+        let mut live = false;
+        let wait_for = if again_now == Some(true) {
+            Some(Duration::ZERO)
+        } else {
+            remaining
+        };
+        let waited = if B::MAY_REPORT_STALE {
+            // Check the batch first, and deliver it only if it holds no stale token: stale
+            // registrations may have taken the room of live ones, so such a batch is not
+            // handed out half; the backend rebuilds and the wait is made again.
+            let waited = backend.wait(wait_for, |token, _| match map.by_token(token) {
+                Some(_) => live = true,
+                None => stale = true,
+            });
+            if waited.is_ok() && !stale {
+                backend.replay(|token, events| {
+                    deliver(map, token, events, &mut on_ready, &mut delivered);
+                });
             }
-            None => stale = true,
-        });
+            waited
+        } else {
+            backend.wait(wait_for, |token, events| {
+                stale |= !deliver(map, token, events, &mut on_ready, &mut delivered);
+            })
+        };
         match waited {
             Ok(()) => {
                 if stale {
                     backend.rebuild(map.registrations()).map_err(Error::Os)?;
+                    if live && again_now.is_none() && delivered == 0 {
+                        again_now = Some(true);
+                        continue;
+                    }
                 }
                 if delivered > 0 || polling {
                     return Ok(delivered);
@@ -72,6 +95,9 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
             }
             Err(err) => return Err(Error::Os(err)),
         }
+        if again_now == Some(true) {
+            again_now = Some(false);
+        }
         if let Some(deadline) = deadline {
             let now = Instant::now();
             if now >= deadline {
@@ -80,4 +106,25 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
             remaining = Some(deadline - now);
         }
     }
+}
+
+/// Hands one reported event to `on_ready`, masked by its key's events, if the token names a
+/// registration; returns whether it did.
+#[inline]
+fn deliver<'m, F, T>(
+    map: &'m KeyMap<F, T>,
+    token: Token,
+    events: Events,
+    on_ready: &mut impl FnMut(&'m SelectorKey<F, T>, Events),
+    delivered: &mut usize,
+) -> bool {
+    let Some(key) = map.by_token(token) else {
+        return false;
+    };
+    let events = events & key.events;
+    if !events.is_empty() {
+        *delivered += 1;
+        on_ready(key, events);
+    }
+    true
 }

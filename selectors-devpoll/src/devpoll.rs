@@ -113,6 +113,8 @@ pub struct DevpollBackend<D: DevpollSys> {
     /// Indexed by fd: the token of each registered fd.
     tokens: Vec<Option<Token>>,
     registered: usize,
+    /// How many records the last `DP_POLL` wrote to `results` (0 after a failure).
+    ready_count: usize,
 }
 
 impl<D: DevpollSys> DevpollBackend<D> {
@@ -124,6 +126,7 @@ impl<D: DevpollSys> DevpollBackend<D> {
             results: vec![PollFdRecord::default()],
             tokens: Vec::new(),
             registered: 0,
+            ready_count: 0,
         }
     }
 
@@ -226,7 +229,7 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
         self.write_all(&[PollFdRecord::new(fd, POLLREMOVE)])
     }
 
-    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
         R: FnMut(Token, Events),
     {
@@ -237,9 +240,20 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
         if self.results.len() < slots {
             self.results.resize(slots, PollFdRecord::default());
         }
-        let results = &mut self.results[..slots];
-        let count = self.devpoll.poll(results, timeout::ceil_millis(timeout))?;
-        for record in &results[..count.min(slots)] {
+        self.ready_count = 0;
+        let count = self
+            .devpoll
+            .poll(&mut self.results[..slots], timeout::ceil_millis(timeout))?;
+        self.ready_count = count.min(slots);
+        self.replay(ready);
+        Ok(())
+    }
+
+    fn replay<R>(&mut self, mut ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        for record in &self.results[..self.ready_count] {
             let Some(token) = usize::try_from(record.fd)
                 .ok()
                 .and_then(|index| self.tokens.get(index).copied().flatten())
@@ -250,7 +264,6 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
             let events = Events::from_kernel(revents, POLLIN as u32, POLLOUT as u32);
             ready(token, events);
         }
-        Ok(())
     }
 
     fn fileno(&self) -> Option<RawFd> {

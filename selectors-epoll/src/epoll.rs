@@ -7,7 +7,7 @@ use std::time::Duration;
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use rustix::io::DupFlags;
-use selectors_core::{Backend, BaseSelector, Events, Registration, Token};
+use selectors_core::{Backend, BaseSelector, Events, Registration, Token, check_fd_range};
 
 use crate::sys;
 
@@ -105,6 +105,7 @@ impl Backend for EpollBackend {
 
     #[inline]
     fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
+        check_fd_range(fd, fd.as_raw_fd())?;
         epoll::add(&self.epoll, fd, token_data(token), interest(events))?;
         self.registered += 1;
         Ok(())
@@ -164,7 +165,7 @@ impl Backend for EpollBackend {
     }
 
     #[inline]
-    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
         R: FnMut(Token, Events),
     {
@@ -182,6 +183,18 @@ impl Backend for EpollBackend {
             timeout,
             precise,
         )?;
+        self.replay(ready);
+        Ok(())
+    }
+
+    /// A closed fd whose file a `dup` keeps open stays registered (epoll(7) Q6).
+    const MAY_REPORT_STALE: bool = true;
+
+    #[inline]
+    fn replay<R>(&mut self, mut ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
         for event in self.events.0.iter().copied() {
             // `epoll::Event` is packed on x86_64: copy fields out rather than borrow them.
             let (flags, data) = (event.flags, event.data);
@@ -189,7 +202,6 @@ impl Backend for EpollBackend {
                 Events::from_kernel(flags.bits(), EventFlags::IN.bits(), EventFlags::OUT.bits());
             ready(Token(data.u64()), events);
         }
-        Ok(())
     }
 
     fn fileno(&self) -> Option<RawFd> {

@@ -57,6 +57,16 @@ impl Backend for EpollMillisBackend {
         self.0.wait(timeout, ready)
     }
 
+    const MAY_REPORT_STALE: bool = EpollBackend::MAY_REPORT_STALE;
+
+    #[inline]
+    fn replay<R>(&mut self, ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        self.0.replay(ready);
+    }
+
     fn fileno(&self) -> Option<RawFd> {
         self.0.fileno()
     }

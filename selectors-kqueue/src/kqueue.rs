@@ -278,12 +278,13 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
         }
     }
 
-    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
         R: FnMut(Token, Events),
     {
         let max_events = self.filters.max(1);
         let timeout = timeout::timespec(timeout);
+        self.merged.clear();
         let received = self
             .sys
             .kevent(&[], &mut self.events[..max_events], timeout.as_ref())?;
@@ -299,7 +300,6 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
                 }
             }
         }
-        self.merged.clear();
         for event in events {
             if let Some(slot) = self.fds.get_mut(event.ident) {
                 if !slot.ready.is_empty() {
@@ -308,10 +308,17 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
                 }
             }
         }
+        self.replay(ready);
+        Ok(())
+    }
+
+    fn replay<R>(&mut self, mut ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
         for &(token, events) in &self.merged {
             ready(token, events);
         }
-        Ok(())
     }
 
     fn fileno(&self) -> Option<RawFd> {

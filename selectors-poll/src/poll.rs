@@ -27,6 +27,9 @@ pub struct PollBackend {
     /// `PollFd` does not give its `events` back).
     entries: Vec<(Token, Events)>,
     position_by_fd: Vec<u32>,
+    /// What the last `poll(2)` returned (0 after a failure): the entries' `revents` hold its
+    /// result until the next wait.
+    ready_count: usize,
 }
 
 /// The `pollfd.events` for a (valid) event mask.
@@ -138,11 +141,22 @@ impl Backend for PollBackend {
     }
 
     #[inline]
-    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
         R: FnMut(Token, Events),
     {
-        let mut remaining = sys::poll(&mut self.pollfds, timeout)?;
+        self.ready_count = 0;
+        self.ready_count = sys::poll(&mut self.pollfds, timeout)?;
+        self.replay(ready);
+        Ok(())
+    }
+
+    #[inline]
+    fn replay<R>(&mut self, mut ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        let mut remaining = self.ready_count;
         for (pollfd, &(token, _)) in self.pollfds.iter().zip(&self.entries) {
             if remaining == 0 {
                 break;
@@ -154,7 +168,6 @@ impl Backend for PollBackend {
             remaining -= 1;
             ready(token, events_of(revents));
         }
-        Ok(())
     }
 }
 

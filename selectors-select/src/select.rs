@@ -24,6 +24,9 @@ pub struct SelectBackend {
     tokens: Vec<Option<Token>>,
     /// One more than the highest registered fd: select's `nfds`.
     nfds: RawFd,
+    /// What the last `select(2)` returned (0 after a failure): the scratch sets hold its
+    /// result until the next wait.
+    ready_count: usize,
 }
 
 impl std::fmt::Debug for SelectBackend {
@@ -154,22 +157,33 @@ impl Backend for SelectBackend {
     }
 
     #[inline]
-    fn wait<R>(&mut self, timeout: Option<Duration>, mut ready: R) -> io::Result<()>
+    fn wait<R>(&mut self, timeout: Option<Duration>, ready: R) -> io::Result<()>
     where
         R: FnMut(Token, Events),
     {
         let elements = sys::set_elements(self.nfds);
         self.ready_readers[..elements].copy_from_slice(&self.readers[..elements]);
         self.ready_writers[..elements].copy_from_slice(&self.writers[..elements]);
-        let count = sys::select(
+        self.ready_count = 0;
+        self.ready_count = sys::select(
             self.nfds,
             &mut self.ready_readers[..elements],
             &mut self.ready_writers[..elements],
             timeout,
         )?;
-        if count == 0 {
-            return Ok(());
+        self.replay(ready);
+        Ok(())
+    }
+
+    #[inline]
+    fn replay<R>(&mut self, mut ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        if self.ready_count == 0 {
+            return;
         }
+        let elements = sys::set_elements(self.nfds);
         // Both sets iterate in ascending fd order: merge them so each fd is reported once.
         let mut readable = FdSetIter::new(&self.ready_readers[..elements]).peekable();
         let mut writable = FdSetIter::new(&self.ready_writers[..elements]).peekable();
@@ -194,7 +208,6 @@ impl Backend for SelectBackend {
                 ready(token, events);
             }
         }
-        Ok(())
     }
 }
 

@@ -254,6 +254,20 @@ impl Backend for DefaultBackend {
         dispatch!(self.0, |ref mut backend| backend.wait(timeout, ready))
     }
 
+    const MAY_REPORT_STALE: bool = host::KqueueBackend::MAY_REPORT_STALE
+        || host::EpollBackend::MAY_REPORT_STALE
+        || host::DevpollBackend::MAY_REPORT_STALE
+        || host::PollBackend::MAY_REPORT_STALE
+        || host::SelectBackend::MAY_REPORT_STALE;
+
+    #[inline]
+    fn replay<R>(&mut self, ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        dispatch!(self.0, |ref mut backend| backend.replay(ready));
+    }
+
     #[inline]
     fn fd_limit(&self) -> Option<RawFd> {
         dispatch!(self.0, |ref backend| backend.fd_limit())

@@ -218,6 +218,15 @@ impl<B: Backend> Backend for Faulty<B> {
         })
     }
 
+    const MAY_REPORT_STALE: bool = B::MAY_REPORT_STALE;
+
+    fn replay<R>(&mut self, ready: R)
+    where
+        R: FnMut(Token, Events),
+    {
+        self.inner.replay(ready);
+    }
+
     fn fd_limit(&self) -> Option<RawFd> {
         self.inner.fd_limit()
     }

@@ -61,6 +61,12 @@ macro_rules! conformance_suite {
                 interrupted_select_resumes_with_remaining_time
                 interrupt_check_can_end_select
                 drop_releases_file_objects
+                backend_misuse_never_panics
+            );
+            $crate::conformance_suite!(@viewed $backend;
+                fd_is_read_once_at_register
+                panicking_as_fd_changes_nothing
+                panicking_callback_leaves_nothing_behind
             );
             $crate::conformance_suite!(@borrowed $backend;
                 register_rejects_negative_fd
@@ -71,6 +77,13 @@ macro_rules! conformance_suite {
                 modify_failure_removes_key_from_map_and_kernel
                 close_releases_file_objects
                 fileno_is_the_kernel_object
+                impossible_fd_numbers_are_refused
+            );
+            $crate::conformance_suite!(@exclusive_borrowed $backend;
+                closed_dup_unregistered_then_number_reused
+                closed_dup_then_same_file_at_the_same_number
+                closed_dup_modified
+                stale_registrations_never_crowd_out_live_ones
             );
             $(
                 // Takes `FdLock::exclusive` itself.
@@ -87,6 +100,24 @@ macro_rules! conformance_suite {
             fn $case() {
                 let _fds = $crate::conformance::FdLock::shared();
                 $crate::conformance::$case::<$backend>();
+            }
+        )*
+    };
+    (@viewed $backend:ty; $($case:ident)*) => {
+        $(
+            #[test]
+            fn $case() {
+                let _fds = $crate::conformance::FdLock::shared();
+                $crate::conformance::$case::<$backend>($crate::conformance::no_view);
+            }
+        )*
+    };
+    (@exclusive_borrowed $backend:ty; $($case:ident)*) => {
+        $(
+            // Takes `FdLock::exclusive` itself: it reuses fd numbers.
+            #[test]
+            fn $case() {
+                $crate::conformance::$case::<$backend>(borrow_raw);
             }
         )*
     };

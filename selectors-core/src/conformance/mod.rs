@@ -31,6 +31,7 @@
 
 mod faults;
 mod faulty;
+mod hostile;
 mod lifecycle;
 mod lookup;
 mod macros;
@@ -47,6 +48,7 @@ mod select;
 mod signal_storm;
 mod signals;
 mod specific;
+mod stale;
 mod support;
 mod sys;
 mod timing;
@@ -55,6 +57,7 @@ mod view;
 
 pub use faults::*;
 pub use faulty::{Calls, Faulty};
+pub use hostile::*;
 pub use lifecycle::*;
 pub use lookup::*;
 pub use many::*;
@@ -69,6 +72,7 @@ pub use select::*;
 pub use signal_storm::*;
 pub use signals::*;
 pub use specific::*;
+pub use stale::*;
 pub use support::*;
 pub use timing::*;
 pub use unregister::*;

@@ -13,6 +13,11 @@ use crate::{Backend, BaseSelector, Events};
 /// and the kernel agree after every call: nothing registered twice, nothing left behind.
 pub type InterestList<B> = fn(&B) -> Option<Vec<(RawFd, Events)>>;
 
+/// No view: for suites that check the map alone.
+pub fn no_view<B>(_backend: &B) -> Option<Vec<(RawFd, Events)>> {
+    None
+}
+
 /// The registrations of the epoll instance behind `backend.fileno()`, as the kernel lists
 /// them in `/proc/self/fdinfo/<epfd>` (one `tfd:` line per registration; the events word is
 /// hexadecimal, and the kernel adds `EPOLLERR | EPOLLHUP` to every one). `None` without a
