@@ -40,14 +40,14 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
         _ => None,
     };
     let mut remaining = timeout;
-    // Set once a batch that held stale registrations also held live events: after the
-    // rebuild they are there at once (level-triggered), so the next wait does not wait.
-    // Once per call, so a backend that kept reporting stale tokens could not spin here.
+    // Set once a batch held stale registrations, which may have taken the room of live
+    // events: after the rebuild those are there at once (level-triggered), so the next wait
+    // does not wait. Once per call, so a backend that kept reporting stale tokens could not
+    // spin here.
     let mut again_now = None;
     loop {
         let mut delivered = 0_usize;
         let mut stale = false;
-        let mut live = false;
         let wait_for = if again_now == Some(true) {
             Some(Duration::ZERO)
         } else {
@@ -57,9 +57,8 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
             // Check the batch first, and deliver it only if it holds no stale token: stale
             // registrations may have taken the room of live ones, so such a batch is not
             // handed out half; the backend rebuilds and the wait is made again.
-            let waited = backend.wait(wait_for, |token, _| match map.by_token(token) {
-                Some(_) => live = true,
-                None => stale = true,
+            let waited = backend.wait(wait_for, |token, _| {
+                stale |= map.by_token(token).is_none();
             });
             if waited.is_ok() && !stale {
                 backend.replay(|token, events| {
@@ -76,7 +75,7 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
             Ok(()) => {
                 if stale {
                     backend.rebuild(map.registrations()).map_err(Error::Os)?;
-                    if live && again_now.is_none() && delivered == 0 {
+                    if again_now.is_none() && delivered == 0 {
                         again_now = Some(true);
                         continue;
                     }

@@ -29,6 +29,7 @@
 //! test crate.
 #![cfg(unix)]
 
+mod dups;
 mod faults;
 mod faulty;
 mod hostile;

@@ -101,11 +101,42 @@ pub struct Endpoint {
     pub shut_write: bool,
 }
 
+/// A registered dup of an endpoint's socket: the same file under another number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dup {
+    /// The endpoint whose socket it copies (which stays open while the dup exists).
+    pub of: usize,
+    /// Its fd number.
+    pub fd: RawFd,
+    /// Its registration (`None` until registered, and for one whose register was refused).
+    pub key: Option<ModelKey>,
+}
+
+/// A registration a kernel may still hold after its dup was closed and unregistered
+/// (epoll(7) Q6), until the backend sheds it: only in the interest list, never in results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale {
+    /// The endpoint whose file it watches: closing that endpoint releases the file, and
+    /// the kernel drops the registration with it.
+    pub of: usize,
+    /// The closed dup's number.
+    pub fd: RawFd,
+    /// Its events.
+    pub events: Events,
+}
+
 /// The reference model: what a selector and the sockets must do, for any backend.
 #[derive(Debug, Clone)]
 pub struct Model {
     /// The endpoints, by number.
     pub endpoints: Vec<Endpoint>,
+    /// The dup, while one exists.
+    pub dup: Option<Dup>,
+    /// Registrations a kernel may still hold for closed dups (see [`Stale`]).
+    pub stale: Vec<Stale>,
+    /// The number the runner's next dup has (it makes the dup before the model applies
+    /// [`Op::RegisterDup`], since only the kernel knows the number).
+    pub next_dup_fd: RawFd,
 }
 
 impl Model {
@@ -121,6 +152,9 @@ impl Model {
         };
         Model {
             endpoints: fds.iter().map(endpoint).collect(),
+            dup: None,
+            stale: Vec::new(),
+            next_dup_fd: -1,
         }
     }
 
@@ -152,13 +186,22 @@ impl Model {
         }
     }
 
-    /// What `select` must report: each registered endpoint ready for some of its events.
+    /// What `select` must report: each registered endpoint (and the dup) ready for some of
+    /// its events.
     pub fn ready(&self) -> Vec<(RawFd, Events, u32)> {
-        let mut ready: Vec<_> = (0..ENDPOINTS)
-            .filter_map(|e| {
-                let key = self.endpoints[e].key?;
+        let dup = self
+            .dup
+            .and_then(|dup| dup.key.map(|key| (dup.of, dup.fd, key)));
+        let endpoints = (0..ENDPOINTS).filter_map(|e| {
+            self.endpoints[e]
+                .key
+                .map(|key| (e, self.endpoints[e].fd, key))
+        });
+        let mut ready: Vec<_> = endpoints
+            .chain(dup)
+            .filter_map(|(e, fd, key)| {
                 let events = self.readiness(e) & key.events;
-                (!events.is_empty()).then_some((self.endpoints[e].fd, events, key.data))
+                (!events.is_empty()).then_some((fd, events, key.data))
             })
             .collect();
         ready.sort_unstable_by_key(|&(fd, _, _)| fd);
@@ -171,13 +214,19 @@ impl Model {
             .endpoints
             .iter()
             .filter_map(|ep| ep.key.map(|key| (ep.fd, key.events, key.data)))
+            .chain(
+                self.dup
+                    .and_then(|dup| dup.key.map(|key| (dup.fd, key.events, key.data))),
+            )
             .collect();
         all.sort_unstable_by_key(|&(fd, _, _)| fd);
         all
     }
 
-    /// Endpoint `e` is closed: it loses its data, and its peer sees a hang-up.
+    /// Endpoint `e` is closed: it loses its data, and its peer sees a hang-up. Its file is
+    /// released (no dup of it exists), and any registration a kernel kept for it with it.
     fn close(&mut self, e: usize) {
+        self.stale.retain(|stale| stale.of != e);
         let ep = &mut self.endpoints[e];
         ep.open = false;
         ep.key = None;
@@ -282,7 +331,8 @@ impl Model {
             }
             Op::Close { ep } => {
                 let e = usize::from(ep);
-                if !self.endpoints[e].open || self.endpoints[e].key.is_some() {
+                let duplicated = self.dup.is_some_and(|dup| dup.of == e);
+                if !self.endpoints[e].open || self.endpoints[e].key.is_some() || duplicated {
                     return Outcome::Skipped;
                 }
                 self.close(e);
@@ -293,12 +343,21 @@ impl Model {
                     &self.endpoints[2 * usize::from(pair)],
                     &self.endpoints[2 * usize::from(pair) + 1],
                 );
-                if (a.open && b.open) || a.key.is_some() || b.key.is_some() {
+                let ends = [2 * usize::from(pair), 2 * usize::from(pair) + 1];
+                let duplicated = self.dup.is_some_and(|dup| ends.contains(&dup.of));
+                if (a.open && b.open) || a.key.is_some() || b.key.is_some() || duplicated {
                     return Outcome::Skipped;
                 }
+                // The end still open is closed first: its file goes, and any registration a
+                // kernel kept for it.
+                self.stale.retain(|stale| !ends.contains(&stale.of));
                 Outcome::Done
             }
             Op::Select { .. } => Outcome::Ready(self.ready()),
+            Op::RegisterDup { ep, events, data } => {
+                self.register_dup(usize::from(ep), events, data)
+            }
+            Op::DropDup => self.drop_dup(),
             Op::FailRegister { ep, events, data } => {
                 let e = usize::from(ep);
                 let me = &self.endpoints[e];

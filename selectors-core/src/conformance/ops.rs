@@ -133,6 +133,20 @@ pub enum Op {
         /// The endpoint (modulo `ENDPOINTS`).
         ep: u8,
     },
+    /// `register(a BorrowedFd of a dup of the endpoint's socket, events, data)`: the same
+    /// file under a number of its own (the lowest free one), when no dup exists.
+    RegisterDup {
+        /// The endpoint (modulo `ENDPOINTS`).
+        ep: u8,
+        /// The raw event mask (possibly invalid).
+        events: u8,
+        /// The key's data.
+        data: u8,
+    },
+    /// Closes the dup behind the selector's back, then `unregister`s it: the file stays open
+    /// through the endpoint's own fd, so epoll keeps a registration it can no longer remove
+    /// (epoll(7) Q6), and the dup's number is free for the next socket or dup.
+    DropDup,
 }
 
 /// A raw event mask from a byte: mostly valid masks, sometimes empty or with unknown bits.
@@ -150,7 +164,7 @@ impl Op {
     /// Decodes one operation from a byte source (the seeded generator or a fuzzer's input).
     pub fn decode(next: &mut impl FnMut() -> u8) -> Op {
         let ep = |next: &mut dyn FnMut() -> u8| next() % ENDPOINTS as u8;
-        match next() % 32 {
+        match next() % 36 {
             0..=3 => Op::Select { form: next() },
             4..=7 => Op::Write {
                 ep: ep(next),
@@ -197,7 +211,13 @@ impl Op {
                 data: next(),
                 apply_first: next() & 1 == 1,
             },
-            _ => Op::FailUnregister { ep: ep(next) },
+            31 => Op::FailUnregister { ep: ep(next) },
+            32 | 33 => Op::RegisterDup {
+                ep: ep(next),
+                events: events_from(next()),
+                data: next(),
+            },
+            _ => Op::DropDup,
         }
     }
 }
