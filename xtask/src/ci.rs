@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::Cmd;
-use crate::{Result, bench, cross, tidy};
+use crate::{Result, bench, cross, tidy, windows};
 
 /// A step of `ci`.
 type Step = fn() -> Result;
@@ -17,6 +17,7 @@ const STEPS: &[(&str, Step)] = &[
     ("tidy", tidy::run),
     ("clippy", clippy),
     ("test", test),
+    ("windows", windows::ci),
     ("doc", doc),
     ("cross", || cross::run(&[])),
     ("bench smoke", bench_smoke),

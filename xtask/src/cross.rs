@@ -107,7 +107,7 @@ fn selected(args: &[String]) -> Result<Vec<&'static Target>> {
 /// The workspace's target directory, as cargo resolves it (`CARGO_TARGET_DIR`, config, or
 /// `target/`). The nightly rows build in a subdirectory of it: a different compiler would
 /// otherwise invalidate the stable rows' shared build-script and proc-macro artifacts.
-fn target_dir() -> Result<PathBuf> {
+pub(crate) fn target_dir() -> Result<PathBuf> {
     let metadata = Cmd::cargo()
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .read()?;
