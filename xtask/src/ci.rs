@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::Cmd;
-use crate::{Result, bench, cross, tidy, zizmor};
+use crate::{Result, bench, cross, tidy, windows, zizmor};
 
 /// A step of `ci`.
 type Step = fn() -> Result;
@@ -18,6 +18,7 @@ const STEPS: &[(&str, Step)] = &[
     ("zizmor", zizmor::run),
     ("clippy", clippy),
     ("test", test),
+    ("windows", windows::ci),
     ("doc", doc),
     ("cross", || cross::run(&[])),
     ("bench smoke", bench_smoke),

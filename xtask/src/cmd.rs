@@ -74,6 +74,23 @@ impl Cmd {
         }
     }
 
+    /// Runs after echoing the command line, with stderr shown as it comes, and returns stdout
+    /// (cargo's `--message-format=json` output, say); a non-zero exit is an error.
+    pub(crate) fn stdout(&self) -> Result<String> {
+        println!("$ {self}");
+        let output = self
+            .command()
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot start `{self}`: {e}"))?;
+        if output.status.success() {
+            String::from_utf8(output.stdout).map_err(|e| format!("`{self}` printed non-UTF-8: {e}"))
+        } else {
+            Err(format!("`{self}` failed ({})", output.status))
+        }
+    }
+
     /// Runs silently, capturing stdout and stderr; the exit status is the caller's to judge.
     pub(crate) fn output(&self) -> Result<Output> {
         self.command()

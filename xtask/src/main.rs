@@ -20,6 +20,7 @@ mod rustup;
 mod stress;
 mod targets;
 mod tidy;
+mod windows;
 mod zizmor;
 
 use std::path::{Path, PathBuf};
@@ -34,8 +35,8 @@ Usage: cargo xtask <COMMAND> [ARGS]
 Commands:
   ci [--keep-going]
                   Everything CI checks, stopping at the first failure (or not, with
-                  --keep-going): fmt, tidy, zizmor, clippy, test, doc, cross, and a
-                  benchmark smoke run; prints a timing summary
+                  --keep-going): fmt, tidy, zizmor, clippy, test, windows, doc, cross,
+                  and a                  benchmark smoke run; prints a timing summary
   cross [TARGET]  For every target of xtask/src/targets.rs (or only those named): install
                   it if missing, cargo check + clippy, and which backends compile there
   tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
@@ -50,6 +51,10 @@ Commands:
   fuzz [--seconds N]
                   The `model` fuzz target (selectors/fuzz) for N seconds (60 by default),
                   installing the nightly toolchain and cargo-fuzz if missing
+  windows [-- TEST_ARGS] | windows --example NAME [-- ARGS]
+                  The tests built for x86_64-pc-windows-gnu and run under Wine, installing
+                  the target, wine64 and mingw-w64 if missing (prefix: target/wine); or
+                  one example run under Wine with ARGS
   help            This text
 ";
 
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&rest),
         Some("stress") => stress::run(&rest),
         Some("fuzz") => fuzz::run(&rest),
+        Some("windows") => windows::run(&rest),
         None | Some("help" | "-h" | "--help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
