@@ -66,12 +66,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+// `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 
 #[cfg(unix)]
 mod devpoll;
 #[cfg(unix)]
 mod emulated;
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod sys;
 
 #[cfg(unix)]

@@ -45,12 +45,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+// `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod millis;
 #[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(unsafe_code)]
 mod sys;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]

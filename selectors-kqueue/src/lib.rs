@@ -55,6 +55,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+// `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 
 #[cfg(unix)]
 mod emulated;
@@ -63,6 +65,7 @@ mod kevent;
 #[cfg(unix)]
 mod kqueue;
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod sys;
 
 #[cfg(unix)]

@@ -23,10 +23,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+// `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 
 #[cfg(unix)]
 mod poll;
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod sys;
 
 #[cfg(unix)]

@@ -29,6 +29,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+// `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 
 #[cfg(any(
     target_os = "linux",
@@ -61,6 +63,7 @@ mod select;
     target_os = "illumos",
     target_os = "solaris",
 ))]
+#[allow(unsafe_code)]
 mod sys;
 
 #[cfg(any(
