@@ -3,6 +3,7 @@
 //! what the model holds, and that the backend's interest list (the kernel's, where the kernel
 //! keeps it) agrees.
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
@@ -37,6 +38,14 @@ impl AsFd for ModelFile {
 }
 
 type ModelSelector<B> = BaseSelector<Faulty<B>, ModelFile, u32>;
+
+thread_local! {
+    /// Dups closed behind the selector's back and the rebuilds that shed them, counted over
+    /// the runs of this thread (a test's), for the summaries of `model_random_sequences`.
+    pub(crate) static DROPPED_DUPS: Cell<u64> = const { Cell::new(0) };
+    /// See `DROPPED_DUPS`.
+    pub(crate) static REBUILDS: Cell<u64> = const { Cell::new(0) };
+}
 
 /// A model world on a real selector.
 struct World<B: Backend> {
@@ -113,7 +122,14 @@ impl<B: Backend> World<B> {
                 // Above every endpoint's number, open or closed, so a call that names an
                 // endpoint's number never reaches the dup; the lowest free one from there,
                 // so a dropped dup's number is taken again.
-                let above = self.model.endpoints.iter().map(|ep| ep.fd).max().unwrap_or(0) + 1;
+                let above = self
+                    .model
+                    .endpoints
+                    .iter()
+                    .map(|ep| ep.fd)
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
                 let dup = rustix::io::fcntl_dupfd_cloexec(self.socket(e), above)
                     .expect("fcntl(F_DUPFD_CLOEXEC)");
                 self.model.next_dup_fd = dup.as_raw_fd();
@@ -287,6 +303,7 @@ impl<B: Backend> World<B> {
                 }
             }
             Op::DropDup => {
+                DROPPED_DUPS.set(DROPPED_DUPS.get() + 1);
                 let dup = self.dup.take().expect("the runner holds the dup");
                 let fd = dup.as_raw_fd();
                 // Behind the selector's back: the file stays open through the endpoint.
@@ -411,5 +428,7 @@ pub fn run_ops<B: Backend>(
             ));
         }
     }
+    let rebuilds = world.selector.backend().calls().rebuild;
+    REBUILDS.set(REBUILDS.get() + rebuilds as u64);
     Ok(())
 }
