@@ -1,11 +1,12 @@
 //! The backend trait: the few raw operations a kernel readiness mechanism offers.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustix::fd::{BorrowedFd, RawFd};
 
-use crate::Events;
+use crate::{Events, WakeSource};
 
 /// Names one registration to the backend and the kernel: chosen by the selector at
 /// `register`, handed back by [`Backend::wait`] with the events.
@@ -156,6 +157,18 @@ pub trait Backend: Sized {
     {
         drop(live);
         Ok(())
+    }
+
+    /// The backend's own wake-up mechanism, created on the first
+    /// [`BaseSelector::waker`](crate::BaseSelector::waker) call: a source whose wake makes
+    /// [`wait`](Backend::wait) report [`Token::WAKER`] (kqueue's `EVFILT_USER`). `None`, the
+    /// default, has the selector create an [`FdWaker`](crate::FdWaker) (an eventfd or a pipe)
+    /// and register it with [`add`](Backend::add) under [`Token::WAKER`], like any fd.
+    ///
+    /// # Errors
+    /// The OS error of creating it.
+    fn waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
+        None
     }
 
     /// The first file descriptor this backend cannot watch, for backends with a fixed limit

@@ -28,6 +28,7 @@ mod selector;
 mod target;
 pub mod timeout;
 mod wait;
+mod waker;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -40,6 +41,7 @@ pub use key::SelectorKey;
 pub use map::SelectorMap;
 pub use selector::BaseSelector;
 pub use target::Target;
+pub use waker::{FdWaker, WakeSource, Waker};
 
 /// The fd types the API takes, re-exported from rustix (on Unix they are std's own types).
 pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};

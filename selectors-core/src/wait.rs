@@ -6,7 +6,8 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::map::KeyMap;
-use crate::{Backend, Error, Events, Result, SelectorKey, Token};
+use crate::waker::WakerShared;
+use crate::{Backend, Error, Events, Registration, Result, SelectorKey, Token};
 
 /// The caller's check run on every `EINTR` (see `BaseSelector::set_interrupt_check`).
 pub(crate) type InterruptCheck = Box<dyn FnMut() -> io::Result<()> + Send>;
@@ -29,6 +30,7 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
     backend: &mut B,
     map: &'m KeyMap<F, T>,
     interrupt_check: &mut Option<InterruptCheck>,
+    waker: Option<&WakerShared>,
     timeout: Option<Duration>,
     mut on_ready: impl FnMut(&'m SelectorKey<F, T>, Events),
 ) -> Result<usize> {
@@ -45,9 +47,12 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
     // does not wait. Once per call, so a backend that kept reporting stale tokens could not
     // spin here.
     let mut again_now = None;
+    // The waker fired in this call: `select` returns after this wait, whatever it found.
+    let mut woken = false;
     loop {
         let mut delivered = 0_usize;
         let mut stale = false;
+        let mut woke_now = false;
         let wait_for = if again_now == Some(true) {
             Some(Duration::ZERO)
         } else {
@@ -58,29 +63,45 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
             // registrations may have taken the room of live ones, so such a batch is not
             // handed out half; the backend rebuilds and the wait is made again.
             let waited = backend.wait(wait_for, |token, _| {
-                stale |= map.by_token(token).is_none();
+                if token == Token::WAKER {
+                    woke_now = true;
+                } else {
+                    stale |= map.by_token(token).is_none();
+                }
             });
             if waited.is_ok() && !stale {
                 backend.replay(|token, events| {
-                    deliver(map, token, events, &mut on_ready, &mut delivered);
+                    if token != Token::WAKER {
+                        deliver(map, token, events, &mut on_ready, &mut delivered);
+                    }
                 });
             }
             waited
         } else {
             backend.wait(wait_for, |token, events| {
-                stale |= !deliver(map, token, events, &mut on_ready, &mut delivered);
+                if token == Token::WAKER {
+                    woke_now = true;
+                } else {
+                    stale |= !deliver(map, token, events, &mut on_ready, &mut delivered);
+                }
             })
         };
         match waited {
             Ok(()) => {
+                if woke_now {
+                    woken = true;
+                    if let Some(waker) = waker {
+                        waker.reset().map_err(Error::Os)?;
+                    }
+                }
                 if stale {
-                    backend.rebuild(map.registrations()).map_err(Error::Os)?;
+                    backend.rebuild(live(map, waker)).map_err(Error::Os)?;
                     if again_now.is_none() && delivered == 0 {
                         again_now = Some(true);
                         continue;
                     }
                 }
-                if delivered > 0 || polling {
+                if delivered > 0 || polling || woken {
                     return Ok(delivered);
                 }
             }
@@ -126,4 +147,17 @@ fn deliver<'m, F, T>(
         on_ready(key, events);
     }
     true
+}
+
+/// Every registration the backend must hold: the map's, and the waker's fd if it has one.
+pub(crate) fn live<'a, F, T>(
+    map: &'a KeyMap<F, T>,
+    waker: Option<&WakerShared>,
+) -> impl Iterator<Item = Registration> + 'a {
+    let waker = waker.and_then(WakerShared::fd).map(|fd| Registration {
+        fd,
+        token: Token::WAKER,
+        events: Events::READ,
+    });
+    map.registrations().chain(waker)
 }

@@ -2,13 +2,18 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use crate::fd::{OutOfRange, check_range, is_invalid_fd};
 use crate::map::{KeyMap, SelectorMap, Slot};
-use crate::wait::InterruptCheck;
-use crate::{Backend, Error, Events, ModifyError, RegisterError, Result, SelectorKey, Target};
+use crate::wait::{InterruptCheck, live};
+use crate::waker::WakerShared;
+use crate::{
+    Backend, Error, Events, FdWaker, ModifyError, RegisterError, Result, SelectorKey, Target,
+    Token, WakeSource, Waker,
+};
 
 mod select;
 
@@ -36,6 +41,20 @@ pub struct BaseSelector<B, F, T = ()> {
     backend: B,
     map: KeyMap<F, T>,
     interrupt_check: Option<InterruptCheck>,
+    waker: WakerSlot,
+}
+
+/// The selector's side of its [`Waker`]s, once one was asked for; dropping it (with the
+/// selector) makes every waker's `wake` an error.
+#[derive(Debug, Default)]
+struct WakerSlot(Option<Arc<WakerShared>>);
+
+impl Drop for WakerSlot {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.0 {
+            shared.close();
+        }
+    }
 }
 
 impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
@@ -53,6 +72,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             backend,
             map: KeyMap::new(),
             interrupt_check: None,
+            waker: WakerSlot::default(),
         }
     }
 
@@ -105,7 +125,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             Err(Error::InvalidFd(fd))
         } else if let Err(error) = self.check_range(borrowed, fd) {
             Err(error)
-        } else if self.map.contains(fd) {
+        } else if self.map.contains(fd) || self.waker_fd() == Some(fd) {
             Err(Error::AlreadyRegistered(fd))
         } else {
             // The key goes into the map only after the kernel accepted the fd, so a refusal
@@ -146,7 +166,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         let token = self.map.next_token();
         match self.backend.add(borrowed, token, events) {
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-                self.backend.rebuild(self.map.registrations())?;
+                self.backend
+                    .rebuild(live(&self.map, self.waker.0.as_deref()))?;
                 self.backend.add(borrowed, token, events).map_err(Error::Os)
             }
             result => result.map_err(Error::Os),
@@ -376,6 +397,63 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         SelectorMap { map: &self.map }
     }
 
+    /// A [`Waker`] that makes this selector's blocked `select` return, from any thread.
+    ///
+    /// The first call creates the mechanism (an `eventfd` on Linux and Android, `EVFILT_USER`
+    /// on kqueue systems that have it, a pipe elsewhere; close-on-exec, non-blocking) and
+    /// registers it; later calls hand out clones. Until then `select` makes no extra system
+    /// call and no allocation. The waker's fd is never reported, is not in
+    /// [`get_map`](Self::get_map) or [`len`](Self::len), and cannot be registered (it is
+    /// [`Error::AlreadyRegistered`]) or unregistered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::{Duration, Instant};
+    /// use selectors_poll::PollSelector;
+    ///
+    /// let mut selector = PollSelector::<UnixStream>::new()?;
+    /// let waker = selector.waker()?;
+    /// let start = Instant::now();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(Duration::from_millis(50));
+    ///     waker.wake().unwrap();
+    /// });
+    /// assert!(selector.select(None)?.is_empty()); // woken, with nothing ready
+    /// assert!(start.elapsed() < Duration::from_secs(5));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Os`] when the mechanism cannot be created or registered (`EMFILE`, ...).
+    #[doc(alias("notify", "self_pipe"))]
+    pub fn waker(&mut self) -> Result<Waker> {
+        if let Some(shared) = &self.waker.0 {
+            return Ok(Waker::new(Arc::clone(shared)));
+        }
+        let source: Arc<dyn WakeSource> = match self.backend.waker() {
+            Some(native) => native?,
+            None => {
+                let source = FdWaker::new()?;
+                let fd = source.fd().expect("an fd waker has an fd");
+                self.backend.add(fd, Token::WAKER, Events::READ)?;
+                Arc::new(source)
+            }
+        };
+        let shared = WakerShared::new(source);
+        self.waker.0 = Some(Arc::clone(&shared));
+        Ok(Waker::new(shared))
+    }
+
+    /// The fd the waker's mechanism is registered under, if it has one.
+    #[inline]
+    fn waker_fd(&self) -> Option<RawFd> {
+        self.waker.0.as_ref().and_then(|shared| shared.fd())
+    }
+
     /// Sets the check run each time a signal interrupts the wait (`EINTR`), before the wait
     /// resumes. If it returns an error, `select` returns that error at once.
     ///
@@ -427,8 +505,13 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// # Errors
     /// [`Error::Os`] if closing the kernel object reports an error.
     pub fn close(self) -> Result<()> {
-        let BaseSelector { backend, map, .. } = self;
-        drop(map);
+        let BaseSelector {
+            backend,
+            map,
+            waker,
+            ..
+        } = self;
+        drop((map, waker));
         backend.close().map_err(Error::Os)
     }
 }
@@ -458,6 +541,7 @@ impl<B: Backend, F, T> fmt::Debug for BaseSelector<B, F, T> {
             .field("backend", &self.backend.name())
             .field("registered", &self.map.len())
             .field("interrupt_check", &self.interrupt_check.is_some())
+            .field("waker", &self.waker.0.is_some())
             .finish()
     }
 }

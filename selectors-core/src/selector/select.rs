@@ -57,6 +57,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             &mut self.backend,
             &self.map,
             &mut self.interrupt_check,
+            self.waker.0.as_deref(),
             timeout,
             |key, events| ready.push((key, events)),
         )?;
@@ -161,6 +162,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             &mut self.backend,
             &self.map,
             &mut self.interrupt_check,
+            self.waker.0.as_deref(),
             timeout,
             |key, events| ready.push((key.fd, events)),
         )
@@ -200,6 +202,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             &mut self.backend,
             &self.map,
             &mut self.interrupt_check,
+            self.waker.0.as_deref(),
             timeout,
             on_ready,
         )
