@@ -210,8 +210,9 @@ impl<F: Flavour> EmulatedKqueue<F> {
             return Ok(());
         }
         // A change to an existing event sets `udata` ("kn->kn_kevent.udata = kev->udata")
-        // and has the filter look again (FreeBSD's `done_ev_add`, XNU's `f_touch`); its
-        // flags stay those it was added with.
+        // and has the filter look again (FreeBSD's `done_ev_add: event =
+        // kn->kn_fop->f_event(kn, 0)`, XNU's `f_touch`: for a vnode, `filt_vntouch` calls
+        // `filt_vnode_common`); its flags stay those it was added with.
         knote.udata = change.udata;
         if let Some(fd) = fd {
             knote.source.touch(fd);

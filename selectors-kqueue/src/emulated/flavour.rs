@@ -67,7 +67,8 @@ pub(crate) const EVFILT_AIO: i16 = -3;
 
 /// A change as the kernel sees it before acting on it, or `None` when it skips the change.
 ///
-/// FreeBSD skips filter 0 ("if (!kevp->filter) continue;") and clears the system flags;
+/// FreeBSD skips filter 0 ("`if (!kevp->filter) continue;`") and clears the system flags
+/// ("`kevp->flags &= ~EV_SYSFLAGS`");
 /// XNU "Simplify the flags - delete and disable overrule": `EV_DELETE` clears `EV_ADD`
 /// and `EV_DISABLE` clears `EV_ENABLE` (`kevent_register`).
 pub(crate) fn prepare(kernel: Kernel, change: &Kevent) -> Option<Kevent> {
@@ -94,8 +95,8 @@ pub(crate) fn prepare(kernel: Kernel, change: &Kevent) -> Option<Kevent> {
 /// The flags a new event keeps and every event it returns carries (with `EV_EOF` added by
 /// the filter). FreeBSD stores the change "`kn->kn_kevent = *kev`" then clears "`EV_ADD |
 /// EV_DELETE | EV_ENABLE | EV_DISABLE`" (`kqueue_register`), so `EV_RECEIPT` and
-/// `EV_ONESHOT` stay; XNU stores the change as it came (`kn->kn_kevent = *kev`) and returns
-/// it whole (`knote_fill_kevent`: "`*kev = *(struct kevent_qos_s *)&kn->kn_kevent`"), so
+/// `EV_ONESHOT` stay; XNU stores the change as it came ("`kn->kn_kevent = *(struct
+/// kevent_internal_s *)kev`", `kevent_register`) and returns it whole (`knote_fill_kevent`: "`*kev = *(struct kevent_qos_s *)&kn->kn_kevent`"), so
 /// `EV_ADD` comes back in every event.
 pub(crate) fn stored_flags(kernel: Kernel, flags: u16) -> u16 {
     match kernel {
@@ -134,10 +135,12 @@ pub(crate) fn aio_add_error(kernel: Kernel) -> Errno {
 }
 
 /// What a change gets back when there is no room left for its `EV_ERROR` entry: `Some` ends
-/// the call with that result, `None` goes on with the next change. FreeBSD stops at once
-/// ("`if (nevents == 0) return (error);`", leaving the call's result at 0), for a receipt
-/// of success too; XNU fails the call with an error ("`else if (kev.flags & EV_ERROR) error
-/// = kev.data;`") but drops a receipt of success and goes on.
+/// the call with that result, `None` goes on with the next change. FreeBSD stops at once,
+/// for a receipt of success too (`kern_kevent_fp`, now `kqueue_kevent`: "`if (nevents !=
+/// 0) { ... } else { goto done; }`", returning the change's error without setting the
+/// result, which `cpu_fetch_syscall_args` set to 0); XNU fails the call with an error
+/// ("`else if (kev.flags & EV_ERROR) { error = kev.data; }`", `kevent_internal`) but drops a
+/// receipt of success and goes on.
 pub(crate) fn without_room(kernel: Kernel, result: io::Result<()>) -> Option<io::Result<usize>> {
     match (kernel, result) {
         (Kernel::FreeBsd, result) => Some(result.map(|()| 0)),

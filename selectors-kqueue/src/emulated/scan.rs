@@ -62,7 +62,8 @@ impl Source {
 /// (kn->kn_data != 0);`", XNU's `vnode_readable_data_count` "`amount =
 /// vp->v_un.vu_ubcinfo->ui_size - current_offset`". The kernel asks the filter when the
 /// event is added or changed, when the file is written (FreeBSD's `ffs_write`: "`if (resid >
-/// uio->uio_resid) VN_KNOTE_UNLOCKED(vp, NOTE_WRITE | ...)`"), and at each wait while the
+/// uio->uio_resid) VN_KNOTE_UNLOCKED(vp, NOTE_WRITE | ...)`"; XNU's `VNOP_WRITE`:
+/// "`post_event_if_success(vp, _err, NOTE_WRITE)`"), and at each wait while the
 /// event is queued; a wait that finds nothing to read dequeues it. Moving the offset
 /// (`lseek`) tells the filter nothing, so a file read to its end stays unready until it is
 /// written again.
