@@ -29,8 +29,8 @@
 //!   unregister after close, hang-up and half-close, a regular file at its end), the logic
 //!   over a scripted kernel (`tests/logic.rs`: the changes submitted, receipts, merging, flag
 //!   mapping, timeouts), and the emulation itself against the man pages and the kernels'
-//!   sources (`tests/emulator.rs` for both flavours, `tests/emulator_flavours.rs` for where
-//!   they differ).
+//!   sources (`tests/emulator.rs` and `tests/emulator_waits.rs` in both flavours,
+//!   `tests/emulator_flavours.rs` for where they differ).
 //! - **The real-kernel path** (`RealKqueue`, `KqueueSelector`) is only compile-checked
 //!   and linted on that Linux host (`cargo check` and `cargo clippy -D warnings`, all
 //!   targets) for x86_64 and aarch64 macOS, aarch64 iOS, and x86_64 FreeBSD, NetBSD,
