@@ -20,7 +20,10 @@
 //!
 //! - A registered fd closed behind the selector's back is reported with `POLLNVAL`, which
 //!   Python's rule turns into ready (masked with the key's events) on every `select`, until it
-//!   is unregistered.
+//!   is unregistered. poll(7D) says it "may" be: the driver looks only at fds that had an
+//!   event since it last found them idle, and a socket's last close is such an event
+//!   (illumos's `sonode_fini` wakes the set); a number whose file stays open through another
+//!   descriptor may go unreported.
 //! - The driver cannot refuse an fd that is not open (a write cannot say which record was
 //!   bad): registering one succeeds and it is never reported.
 //! - A child process cannot use a set inherited through `fork`: every call fails with

@@ -12,4 +12,8 @@ selectors_core::conformance_suite!(
 );
 
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-selectors_core::conformance_suite!(devpoll, selectors_devpoll::DevpollBackend, scalable);
+selectors_core::conformance_suite!(
+    devpoll,
+    selectors_devpoll::DevpollBackend<selectors_devpoll::RealDevpoll>,
+    scalable
+);

@@ -18,8 +18,8 @@ fn interest(backend: &DevpollBackend<EmulatedDevpoll>) -> Option<Vec<(RawFd, Eve
 }
 
 /// /dev/poll reports a closed fd with `POLLNVAL` and polls the file that reuses its number
-/// (poll(7D)); a regular file is always ready; the set is a kernel object (the emulation
-/// holds `/dev/null` in its place).
+/// (poll(7D)); a regular file is always ready (illumos's `fs_poll`); the set is a kernel
+/// object (the emulation holds `/dev/null` in its place).
 const DEVPOLL_EMULATED: Behaviour = Behaviour {
     closed_fd: ClosedFd::Reported,
     reused_fd: ReusedFd::UnderOldKey,

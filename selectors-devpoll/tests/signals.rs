@@ -9,4 +9,7 @@ selectors_core::signal_suite!(
 );
 
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-selectors_core::signal_suite!(devpoll, selectors_devpoll::DevpollBackend);
+selectors_core::signal_suite!(
+    devpoll,
+    selectors_devpoll::DevpollBackend<selectors_devpoll::RealDevpoll>
+);

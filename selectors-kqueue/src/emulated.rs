@@ -1,90 +1,114 @@
-//! `EmulatedKqueue`: the documented semantics of kqueue(2), for the read and write filters,
-//! emulated in user space over poll(2). Not the real kernel.
+//! `EmulatedKqueue`: kqueue(2)'s read and write filters as FreeBSD or macOS (XNU) implement
+//! them, emulated in user space over poll(2). Not the real kernel.
 //!
 //! Written from FreeBSD kqueue(2) <https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2>
-//! and macOS kevent(2); quotations below are from the FreeBSD page unless marked.
+//! and macOS kevent(2), then checked against the kernels' sources: FreeBSD
+//! `sys/kern/kern_event.c` (`kqueue_register`, `kqueue_kevent`, `kqueue_scan`) and
+//! `sys/kern/vfs_subr.c` (`filt_vfsread`, `filt_vfswrite`); XNU `bsd/kern/kern_event.c`
+//! (`kevent_register`, `kevent_internal`, `knote_process`) and `bsd/vfs/vfs_vnops.c`
+//! (`filt_vnode_common`). Quotations are from the FreeBSD page unless marked; where the
+//! kernels differ, [`flavour`] quotes both.
+
+mod flavour;
+mod scan;
 
 use std::collections::BTreeMap;
 use std::io;
+use std::marker::PhantomData;
 use std::os::unix::net::UnixDatagram;
-use std::time::{Duration, Instant};
 
-use rustix::event::{PollFlags, Timespec};
+use rustix::event::Timespec;
 use rustix::fd::{AsRawFd, OwnedFd, RawFd};
 use rustix::io::Errno;
 use selectors_core::Events;
 
+use self::flavour::EVFILT_AIO;
+use self::flavour::sealed::{Kernel, Sealed};
+pub use self::flavour::{Flavour, FreeBsd, Xnu};
 use crate::kevent::{
-    EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT,
-    EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys,
+    EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_ONESHOT, EV_RECEIPT, EVFILT_READ,
+    EVFILT_WRITE, Kevent, KqueueSys,
 };
-use crate::sys::raw::{self, RawPollFd};
+use crate::sys::raw;
 
 /// The flags this emulation understands on input; any other action (`EV_DISPATCH`, ...) is
 /// refused with `EINVAL` rather than ignored.
 const KNOWN_FLAGS: u16 = EV_ADD | EV_DELETE | EV_ENABLE | EV_DISABLE | EV_ONESHOT | EV_RECEIPT;
 
-/// The longest single poll(2): `poll` takes an `int` of milliseconds on some systems. A longer
-/// timeout is waited in several polls, so the emulated `kevent` never returns early.
-const MAX_POLL: Duration = Duration::from_millis(i32::MAX as u64);
-
 /// One registered event ("knote"): a (descriptor, filter) pair.
 #[derive(Debug, Clone, Copy)]
 struct Knote {
     enabled: bool,
-    oneshot: bool,
+    /// The flags its events are returned with, before `EV_EOF` (the flavour's rule).
+    flags: u16,
     udata: usize,
+    /// Where its readiness comes from: poll(2), or a regular file's vnode filter.
+    source: scan::Source,
 }
 
 /// An emulation of the kqueue kernel object, for running [`KqueueBackend`] where there is no
-/// kqueue (the tests on Linux). **It is not the real kernel.**
+/// kqueue (the tests on Linux). **It is not the real kernel.** `F` picks the kernel it
+/// behaves as where FreeBSD and XNU differ ([`FreeBsd`], the default, or [`Xnu`]).
 ///
-/// What it implements, from the man pages:
+/// What it implements, from the man pages and the sources:
 /// - the changelist, in order: `EV_ADD` (adds, or modifies an existing event: "Re-adding an
 ///   existing event will modify the parameters of the original event, and not result in a
-///   duplicate entry"), `EV_DELETE` (`ENOENT` for an unknown event), `EV_ENABLE` /
-///   `EV_DISABLE`, `EV_ONESHOT`, `EV_RECEIPT` ("forces EV_ERROR to always be returned. When
-///   a filter is successfully added the data field will be zero");
+///   duplicate entry"; only `udata` changes, as in `kqueue_register`), `EV_DELETE`
+///   (`ENOENT` for an unknown event), `EV_ENABLE` / `EV_DISABLE`, `EV_ONESHOT`,
+///   `EV_RECEIPT` ("forces EV_ERROR to always be returned. When a filter is successfully
+///   added the data field will be zero");
 /// - errors: "If an error occurs while processing an element of the changelist and there is
 ///   enough room in the eventlist, then the event will be placed in the eventlist with
 ///   EV_ERROR set in flags and the system error in data. Otherwise, -1 will be returned";
-///   `EBADF` for a descriptor that is not open, `EINVAL` for another filter;
+///   `EBADF` for a descriptor that is not open (XNU: `ENOENT` when the change has no
+///   `EV_ADD`), `EINVAL` for a filter the kernels do not have, `EPERM` (FreeBSD) or
+///   `ENOTSUP` (XNU) for adding `EVFILT_AIO`;
 /// - a call that returned change results (receipts or errors) returns at once without
-///   draining events (FreeBSD's `kern_kevent`); with no room for events (`nevents` 0) it
-///   returns at once, ignoring the timeout (the cause of bpo-29255);
+///   draining events; with no room for events (`nevents` 0) it returns at once, ignoring the
+///   timeout (the cause of bpo-29255);
+/// - the flags of returned events and of receipts, each flavour's own;
 /// - level-triggered filters, re-reported while the condition holds: `EVFILT_READ` when
 ///   poll(2) reports `POLLIN` (`data` = the bytes readable, from `FIONREAD`), `EVFILT_WRITE`
 ///   when it reports `POLLOUT` (`data` 1: poll does not say how much room there is), each
 ///   with `EV_EOF` on hang-up: `POLLRDHUP` (the peer stopped sending) for reading only,
 ///   `POLLHUP` (the peer is gone) for both, and `POLLERR` for writing (a pipe's reader
 ///   gone);
+/// - regular files as the vnode filters see them, not poll(2): `EVFILT_READ` only while the
+///   offset is not at the end ("Vnodes: returns when the file pointer is not at the end of
+///   file"), `data` the bytes left; `EVFILT_WRITE` always;
 /// - "Calling close() on a file descriptor will remove any kevents that reference the
 ///   descriptor": a descriptor that poll(2) reports as `POLLNVAL` (closed) loses its events,
 ///   and so does one a change names while it is closed.
 ///
-/// Where it differs: only `EVFILT_READ` and `EVFILT_WRITE` exist; a half-close is told from
-/// a hang-up only where poll(2) has `POLLRDHUP` (Linux, FreeBSD): macOS's poll reports a
-/// half-close as `POLLHUP`, so there the emulation sets `EV_EOF` on both filters; `EV_CLEAR` (edge-triggered)
-/// is refused with `EINVAL`, as poll(2) cannot see edges; `fflags` is always 0 (the real
-/// kernel puts the socket error there with `EV_EOF`); a descriptor closed and reused (same
-/// number) before the next wait keeps its events, where the kernel drops them at close;
-/// events are reported grouped by filter and then by descriptor (`EVFILT_WRITE` first), an
-/// order the kernel does not promise either, and one that keeps the two events of a
-/// descriptor apart (when the buffer was full, the next wait resumes after the last event
-/// reported, as the kernel requeues reported events at the tail: none starves); each wait polls every event, O(registered), where the kernel's cost is
-/// O(ready). The queue's own descriptor (`fileno`) is an unbound Unix datagram socket,
-/// close-on-exec: open, but not a kqueue.
+/// Where it differs: only `EVFILT_READ` and `EVFILT_WRITE` exist (other filters of the
+/// kernels are refused with `EINVAL`); a half-close is told from a hang-up only where poll(2)
+/// has `POLLRDHUP` (Linux, FreeBSD): macOS's poll reports a half-close as `POLLHUP`, so there
+/// the emulation sets `EV_EOF` on both filters; `EV_CLEAR` (edge-triggered) is refused with
+/// `EINVAL`, as poll(2) cannot see edges; `fflags` is always 0 (the real kernel puts the
+/// socket error there with `EV_EOF`); a descriptor closed and reused (same number) before the
+/// next wait keeps its events, where the kernel drops them at close; a regular file's read
+/// event notices a write by its size and modification time, checked every few milliseconds,
+/// where the kernel is told by the file system; events are reported grouped by filter and
+/// then by descriptor (`EVFILT_WRITE` first), an order the kernel does not promise either,
+/// and one that keeps the two events of a descriptor apart (when the buffer was full, the
+/// next wait resumes after the last event reported, as the kernel requeues reported events
+/// at the tail: none starves); each wait polls every event, O(registered), where the
+/// kernel's cost is O(ready). The queue's own descriptor (`fileno`) is an unbound Unix
+/// datagram socket, close-on-exec: open, but not a kqueue.
 ///
 /// [`KqueueBackend`]: crate::KqueueBackend
 #[derive(Debug)]
-pub struct EmulatedKqueue {
+pub struct EmulatedKqueue<F: Flavour = FreeBsd> {
     fd: OwnedFd,
     knotes: BTreeMap<(i16, usize), Knote>,
     /// Where the next scan starts: after the last event reported when the buffer was full.
     resume: (i16, usize),
+    flavour: PhantomData<F>,
 }
 
-impl EmulatedKqueue {
+impl<F: Flavour> EmulatedKqueue<F> {
+    const KERNEL: Kernel = <F as Sealed>::KERNEL;
+
     /// Whether the queue holds an event for (`fd`, `filter`), enabled or not.
     #[must_use]
     pub fn contains(&self, fd: RawFd, filter: i16) -> bool {
@@ -132,197 +156,84 @@ impl EmulatedKqueue {
         self.knotes.remove(&(EVFILT_WRITE, ident));
     }
 
-    /// Applies one change (FreeBSD's `kqueue_register`).
+    /// Applies one change, prepared by the flavour (FreeBSD's `kqueue_register`, XNU's
+    /// `kevent_register`).
     fn change(&mut self, change: &Kevent) -> io::Result<()> {
-        if change.filter != EVFILT_READ && change.filter != EVFILT_WRITE {
-            return Err(Errno::INVAL.into());
+        match change.filter {
+            EVFILT_READ | EVFILT_WRITE => self.change_descriptor(change),
+            // Not a descriptor filter: looked up by ident, never found, and refused on add.
+            EVFILT_AIO if change.flags & EV_ADD != 0 => {
+                Err(flavour::aio_add_error(Self::KERNEL).into())
+            }
+            EVFILT_AIO => Err(Errno::NOENT.into()),
+            // Every other filter: "EINVAL: The specified time limit or filter is invalid."
+            // The kernels have more filters than these two; the emulation refuses them too.
+            _ => Err(Errno::INVAL.into()),
         }
+    }
+
+    /// A change to `EVFILT_READ` or `EVFILT_WRITE` of a descriptor.
+    fn change_descriptor(&mut self, change: &Kevent) -> io::Result<()> {
         if change.flags & EV_CLEAR != 0 || change.flags & !KNOWN_FLAGS != 0 {
             return Err(Errno::INVAL.into());
         }
-        let fd = RawFd::try_from(change.ident).map_err(|_| Errno::BADF)?;
-        if let Err(err) = raw::check_open(fd) {
+        let fd = RawFd::try_from(change.ident).ok();
+        let open = fd.is_some_and(|fd| raw::check_open(fd).is_ok());
+        if !open {
             // Closed: whatever was registered for it went with the close.
             self.drop_descriptor(change.ident);
-            return Err(err);
+            if flavour::ebadf_before_lookup(Self::KERNEL, change) {
+                return Err(Errno::BADF.into());
+            }
         }
         let key = (change.filter, change.ident);
-        let exists = self.knotes.contains_key(&key);
-        if !exists && change.flags & EV_ADD == 0 {
-            // "ENOENT: The event could not be found to be modified or deleted."
-            return Err(Errno::NOENT.into());
-        }
+        let Some(knote) = self.knotes.get_mut(&key) else {
+            if change.flags & EV_ADD == 0 {
+                // "ENOENT: The event could not be found to be modified or deleted."
+                return Err(Errno::NOENT.into());
+            }
+            let mut knote = Knote {
+                // "Adding an event automatically enables it, unless overridden by EV_DISABLE".
+                enabled: true,
+                flags: flavour::stored_flags(Self::KERNEL, change.flags),
+                udata: change.udata,
+                source: fd.map_or(scan::Source::Polled, |fd| {
+                    scan::Source::attach(fd, change.filter)
+                }),
+            };
+            set_enabled(&mut knote, change.flags);
+            self.knotes.insert(key, knote);
+            return Ok(());
+        };
         if change.flags & EV_DELETE != 0 {
             self.knotes.remove(&key);
             return Ok(());
         }
-        let knote = self.knotes.entry(key).or_insert(Knote {
-            // "Adding an event automatically enables it, unless overridden by EV_DISABLE".
-            enabled: true,
-            oneshot: false,
-            udata: 0,
-        });
-        if change.flags & EV_ADD != 0 {
-            knote.oneshot = change.flags & EV_ONESHOT != 0;
-            knote.udata = change.udata;
+        // A change to an existing event sets `udata` ("kn->kn_kevent.udata = kev->udata")
+        // and has the filter look again (FreeBSD's `done_ev_add: event =
+        // kn->kn_fop->f_event(kn, 0)`, XNU's `f_touch`: for a vnode, `filt_vntouch` calls
+        // `filt_vnode_common`); its flags stay those it was added with.
+        knote.udata = change.udata;
+        if let Some(fd) = fd {
+            knote.source.touch(fd);
         }
-        if change.flags & EV_DISABLE != 0 {
-            knote.enabled = false;
-        } else if change.flags & EV_ENABLE != 0 {
-            knote.enabled = true;
-        }
+        set_enabled(knote, change.flags);
         Ok(())
     }
+}
 
-    /// Waits for events and fills `events` (FreeBSD's `kqueue_scan`).
-    fn scan(&mut self, events: &mut [Kevent], timeout: Option<&Timespec>) -> io::Result<usize> {
-        // No room: return at once, before the timeout is even looked at (bpo-29255).
-        if events.is_empty() {
-            return Ok(0);
-        }
-        let timeout = match timeout {
-            None => None,
-            Some(ts) if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) => {
-                // "EINVAL: The specified time limit or filter is invalid."
-                return Err(Errno::INVAL.into());
-            }
-            Some(ts) => Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)),
-        };
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let mut remaining = timeout;
-        loop {
-            let count = self.poll_once(events, remaining)?;
-            if count > 0 {
-                return Ok(count);
-            }
-            // Nothing reported: the timeout ran out (perhaps a clamped one), or a closed
-            // descriptor woke poll(2) and lost its events; wait on for the rest of the time.
-            if let Some(deadline) = deadline {
-                let now = Instant::now();
-                if now >= deadline {
-                    return Ok(0);
-                }
-                remaining = Some(deadline - now);
-            }
-        }
+/// `EV_DISABLE`, then `EV_ENABLE`, in `kqueue_register`'s order (XNU has already dropped
+/// `EV_ENABLE` from a change that also disables).
+fn set_enabled(knote: &mut Knote, flags: u16) {
+    if flags & EV_DISABLE != 0 {
+        knote.enabled = false;
     }
-
-    /// One poll(2) over the enabled events; returns how many were written to `events`. The
-    /// events of descriptors found closed are dropped.
-    fn poll_once(&mut self, events: &mut [Kevent], timeout: Option<Duration>) -> io::Result<usize> {
-        let mut keys = Vec::new();
-        let mut pollfds = Vec::new();
-        // FreeBSD's `kqueue_scan` puts a level-triggered event it reported back at the tail of
-        // the queue, so events that did not fit come first next time: the scan resumes after
-        // the last event reported when the buffer was full, and none starves.
-        let after = self.knotes.range(self.resume..);
-        let before = self.knotes.range(..self.resume);
-        for (&(filter, ident), knote) in after.chain(before) {
-            if knote.enabled {
-                let interest = if filter == EVFILT_READ {
-                    read_interest()
-                } else {
-                    PollFlags::OUT
-                };
-                keys.push((filter, ident));
-                pollfds.push(RawPollFd {
-                    fd: ident as RawFd,
-                    events: interest,
-                    revents: PollFlags::empty(),
-                });
-            }
-        }
-        let clamped = timeout.map(|t| t.min(MAX_POLL));
-        let timespec = clamped.map(|t| Timespec {
-            tv_sec: t.as_secs() as _,
-            tv_nsec: t.subsec_nanos() as _,
-        });
-        raw::poll(&mut pollfds, timespec.as_ref())?;
-        let mut count = 0;
-        let mut last = None;
-        for (&(filter, ident), pollfd) in keys.iter().zip(&pollfds) {
-            let revents = pollfd.revents;
-            if revents.contains(PollFlags::NVAL) {
-                self.drop_descriptor(ident);
-                continue;
-            }
-            if count == events.len() {
-                // Level-triggered: what did not fit is reported by the next call.
-                continue;
-            }
-            let Some(event) = ready_event(filter, ident, revents) else {
-                continue;
-            };
-            let knote = self.knotes[&(filter, ident)];
-            events[count] = Kevent {
-                udata: knote.udata,
-                ..event
-            };
-            count += 1;
-            last = Some((filter, ident));
-            if knote.oneshot {
-                self.knotes.remove(&(filter, ident));
-            }
-        }
-        if let Some((filter, ident)) = last.filter(|_| count == events.len()) {
-            self.resume = (filter, ident.saturating_add(1));
-        }
-        Ok(count)
+    if flags & EV_ENABLE != 0 {
+        knote.enabled = true;
     }
 }
 
-/// What `EVFILT_READ` asks poll(2) for: input, and the peer's shutdown where poll can say so.
-fn read_interest() -> PollFlags {
-    PollFlags::IN | read_hang_up()
-}
-
-/// The event a filter reports for poll's `revents`, if it triggers.
-fn ready_event(filter: i16, ident: usize, revents: PollFlags) -> Option<Kevent> {
-    // `POLLHUP`: the peer is gone, so both directions are at end of file.
-    let hung_up = revents.contains(PollFlags::HUP);
-    let (triggered, eof) = if filter == EVFILT_READ {
-        // `POLLRDHUP`: the peer stopped sending (it may still read). A socket with a pending
-        // error is readable too: the read returns the error.
-        let eof = hung_up || revents.intersects(read_hang_up());
-        (
-            revents.intersects(PollFlags::IN | PollFlags::ERR) || eof,
-            eof,
-        )
-    } else {
-        // `POLLERR` on a pipe's write end: the reader is gone, which kqueue reports as EOF.
-        let eof = hung_up || revents.contains(PollFlags::ERR);
-        (revents.contains(PollFlags::OUT) || eof, eof)
-    };
-    if !triggered {
-        return None;
-    }
-    let data = if filter == EVFILT_READ {
-        match raw::bytes_readable(ident as RawFd) {
-            Ok(bytes) => i64::try_from(bytes).unwrap_or(i64::MAX),
-            Err(_) => i64::from(!eof),
-        }
-    } else {
-        i64::from(!eof)
-    };
-    Some(Kevent {
-        ident,
-        filter,
-        flags: if eof { EV_EOF } else { 0 },
-        fflags: 0,
-        data,
-        udata: 0,
-    })
-}
-
-/// `POLLRDHUP` where poll(2) has it (the peer shut down its sending side).
-fn read_hang_up() -> PollFlags {
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-    return PollFlags::RDHUP;
-    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-    return PollFlags::empty();
-}
-
-impl KqueueSys for EmulatedKqueue {
+impl<F: Flavour> KqueueSys for EmulatedKqueue<F> {
     fn kqueue() -> io::Result<Self> {
         // The standard library creates sockets close-on-exec.
         let socket = UnixDatagram::unbound()?;
@@ -330,6 +241,7 @@ impl KqueueSys for EmulatedKqueue {
             fd: OwnedFd::from(socket),
             knotes: BTreeMap::new(),
             resume: (i16::MIN, 0),
+            flavour: PhantomData,
         })
     }
 
@@ -339,23 +251,27 @@ impl KqueueSys for EmulatedKqueue {
         events: &mut [Kevent],
         timeout: Option<&Timespec>,
     ) -> io::Result<usize> {
+        flavour::check_timeout_first(Self::KERNEL, timeout)?;
         let mut reported = 0;
         for change in changes {
-            let result = self.change(change);
+            let Some(change) = flavour::prepare(Self::KERNEL, change) else {
+                continue;
+            };
+            let result = self.change(&change);
             if result.is_ok() && change.flags & EV_RECEIPT == 0 {
                 continue;
             }
             if reported == events.len() {
-                // No room: the error fails the call, and the remaining changes are not
-                // applied; a receipt of success ends the change processing (FreeBSD's
-                // `kqueue_kevent`, where `nevents` runs out).
-                return result.map(|()| reported);
+                match flavour::without_room(Self::KERNEL, result) {
+                    Some(end) => return end,
+                    None => continue,
+                }
             }
             let errno = result.err().and_then(|e| e.raw_os_error()).unwrap_or(0);
             events[reported] = Kevent {
-                flags: EV_ERROR,
+                flags: flavour::entry_flags(Self::KERNEL, &change),
                 data: i64::from(errno),
-                ..*change
+                ..change
             };
             reported += 1;
         }

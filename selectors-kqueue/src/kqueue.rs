@@ -213,7 +213,9 @@ impl<K: KqueueSys> KqueueBackend<K> {
     }
 }
 
-/// The events one kernel event stands for, before masking (see [`KqueueBackend`]).
+/// The events one kernel event stands for, before masking (see [`KqueueBackend`]). Only the
+/// `EV_EOF` and `EV_ERROR` bits of `flags` count: kernels return others too (FreeBSD keeps
+/// the `EV_RECEIPT` of the change that added the event, XNU all of that change's flags).
 #[inline]
 fn kevent_events(event: &Kevent) -> Events {
     let direction = match event.filter {

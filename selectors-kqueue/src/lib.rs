@@ -13,18 +13,24 @@
 //! - `RealKqueue` (on kqueue systems) is the kernel's kqueue, through rustix;
 //! - [`EmulatedKqueue`] (on every Unix) is an **emulation** of the kqueue semantics
 //!   documented in kqueue(2), over poll(2), so the logic can run where there is no kqueue.
+//!   It behaves as FreeBSD's kernel ([`FreeBsd`], the default) or macOS's ([`Xnu`]) where
+//!   the two differ: the flags of returned events and receipts, the error for a change
+//!   naming a closed descriptor, and the errors for filters a program may not add.
 //!
 //! # What was tested where
 //!
 //! - **On Linux** the backend's logic runs against
-//!   [`EmulatedKqueue`], **not the real kernel**: the shared conformance suite
-//!   (`tests/conformance.rs`, tests named `kqueue_emulated::*`) and the signal suite
-//!   (`tests/signals.rs`), this crate's own cases on real sockets (`tests/kqueue.rs`,
-//!   `emulated::*`: a bad fd, an empty select's timeout, read and write merged, a partial
-//!   register or modify undone, unregister after close, hang-up and half-close), the logic
+//!   [`EmulatedKqueue`], **not the real kernel**, once in each flavour: the shared
+//!   conformance suite (`tests/conformance.rs`, tests named `kqueue_emulated_freebsd::*` and
+//!   `kqueue_emulated_xnu::*`), the signal suite (`tests/signals.rs`) and the reliability
+//!   cases (`tests/reliability.rs`), this crate's own cases on real sockets and files
+//!   (`tests/kqueue.rs`, `emulated_freebsd::*` and `emulated_xnu::*`: a bad fd, an empty
+//!   select's timeout, read and write merged, a partial register or modify undone,
+//!   unregister after close, hang-up and half-close, a regular file at its end), the logic
 //!   over a scripted kernel (`tests/logic.rs`: the changes submitted, receipts, merging, flag
-//!   mapping, timeouts), and the emulation itself against the man pages
-//!   (`tests/emulator.rs`).
+//!   mapping, timeouts), and the emulation itself against the man pages and the kernels'
+//!   sources (`tests/emulator.rs` and `tests/emulator_waits.rs` in both flavours,
+//!   `tests/emulator_flavours.rs` for where they differ).
 //! - **The real-kernel path** (`RealKqueue`, `KqueueSelector`) is only compile-checked
 //!   and linted on that Linux host (`cargo check` and `cargo clippy -D warnings`, all
 //!   targets) for x86_64 and aarch64 macOS, aarch64 iOS, and x86_64 FreeBSD, NetBSD,
@@ -69,7 +75,7 @@ mod kqueue;
 mod sys;
 
 #[cfg(unix)]
-pub use emulated::EmulatedKqueue;
+pub use emulated::{EmulatedKqueue, Flavour, FreeBsd, Xnu};
 #[cfg(unix)]
 pub use kevent::{
     EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT,
@@ -86,8 +92,9 @@ cfg_kqueue! {
     pub type KqueueSelector<F, T = ()> = BaseSelector<KqueueBackend<RealKqueue>, F, T>;
 }
 
-/// A [`BaseSelector`] over [`KqueueBackend`] on the **emulated** kernel ([`EmulatedKqueue`]),
-/// for running the kqueue logic where there is no kqueue. Not the real kernel.
+/// A [`BaseSelector`] over [`KqueueBackend`] on the **emulated** kernel ([`EmulatedKqueue`],
+/// FreeBSD's flavour), for running the kqueue logic where there is no kqueue. Not the real
+/// kernel.
 #[cfg(unix)]
 pub type EmulatedKqueueSelector<F, T = ()> = BaseSelector<KqueueBackend<EmulatedKqueue>, F, T>;
 
@@ -127,6 +134,9 @@ const _: () = {
     const fn assert_send<S: Send>() {}
     assert_send::<selectors_core::BaseSelector<KqueueBackend<EmulatedKqueue>, rustix::fd::OwnedFd>>(
     );
+    assert_send::<
+        selectors_core::BaseSelector<KqueueBackend<EmulatedKqueue<Xnu>>, rustix::fd::OwnedFd>,
+    >();
 };
 
 cfg_kqueue! {

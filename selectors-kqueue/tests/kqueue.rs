@@ -1,172 +1,33 @@
-//! kqueue's own cases, beyond the shared suite, on real sockets: over the emulated kernel on
-//! every Unix, and over the real kernel where there is one.
+//! kqueue's own cases, beyond the shared suite, on real sockets and files: over the emulated
+//! kernel on every Unix, in FreeBSD's flavour (`emulated_freebsd::*`) and in XNU's
+//! (`emulated_xnu::*`), and over the real kernel where there is one (`real::*`).
 #![cfg(unix)]
 
-use std::cell::RefCell;
-use std::io::{self, ErrorKind, Write};
+#[path = "support/kernels.rs"]
+mod kernels;
+
+use std::fs::File;
+use std::io::{ErrorKind, Seek, SeekFrom, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use rustix::event::Timespec;
+use kernels::{FailWriteAdd, Probed, RecordRoom, fill, holds};
 use rustix::io::{Errno, FdFlags};
 use selectors_kqueue::{
-    Backend, BaseSelector, EV_ADD, EV_ENABLE, EV_ERROR, EV_RECEIPT, EVENT_READ, EVENT_WRITE,
-    EVFILT_READ, EVFILT_WRITE, Error, Events, Kevent, KqueueBackend, KqueueSys, Token,
+    Backend, BaseSelector, EVENT_READ, EVENT_WRITE, EVFILT_READ, EVFILT_WRITE, Error, Events,
+    KqueueBackend, KqueueSys, Token,
 };
 
 /// A number no process has open (far above any descriptor limit in use).
 const BAD_FD: RawFd = i32::MAX - 7;
-
-const ZERO: Timespec = Timespec {
-    tv_sec: 0,
-    tv_nsec: 0,
-};
 
 const BOTH: Events = Events::READ.union(Events::WRITE);
 
 /// The token these cases give each fd they add to a backend directly: the fd's number.
 fn token(fd: RawFd) -> Token {
     Token(fd as u64)
-}
-
-/// A kernel `K` that refuses every `EV_ADD` of an `EVFILT_WRITE` filter with `ENOMEM`, after
-/// applying the other changes of the call: a register whose WRITE filter fails after its READ
-/// filter was added. The kernel sits in a `RefCell` so a case can probe it ([`holds`]) while
-/// the backend holds the wrapper.
-#[derive(Debug)]
-struct FailWriteAdd<K> {
-    kernel: RefCell<K>,
-}
-
-impl<K: KqueueSys> KqueueSys for FailWriteAdd<K> {
-    fn kqueue() -> io::Result<Self> {
-        Ok(FailWriteAdd {
-            kernel: RefCell::new(K::kqueue()?),
-        })
-    }
-
-    fn kevent(
-        &mut self,
-        changes: &[Kevent],
-        events: &mut [Kevent],
-        timeout: Option<&Timespec>,
-    ) -> io::Result<usize> {
-        let (failing, passing): (Vec<Kevent>, Vec<Kevent>) = changes
-            .iter()
-            .partition(|c| c.filter == EVFILT_WRITE && c.flags & EV_ADD != 0);
-        let kernel = self.kernel.get_mut();
-        if failing.is_empty() {
-            return kernel.kevent(changes, events, timeout);
-        }
-        let mut n = 0;
-        if !passing.is_empty() {
-            n = kernel.kevent(&passing, events, timeout)?;
-        }
-        for change in failing {
-            events[n] = Kevent {
-                flags: EV_ERROR,
-                data: i64::from(Errno::NOMEM.raw_os_error()),
-                ..change
-            };
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    fn fileno(&self) -> RawFd {
-        self.kernel.borrow().fileno()
-    }
-}
-
-/// A kernel `K` unchanged, in a `RefCell` so a case can probe it ([`holds`]).
-#[derive(Debug)]
-struct Probed<K> {
-    kernel: RefCell<K>,
-}
-
-impl<K: KqueueSys> KqueueSys for Probed<K> {
-    fn kqueue() -> io::Result<Self> {
-        Ok(Probed {
-            kernel: RefCell::new(K::kqueue()?),
-        })
-    }
-
-    fn kevent(
-        &mut self,
-        changes: &[Kevent],
-        events: &mut [Kevent],
-        timeout: Option<&Timespec>,
-    ) -> io::Result<usize> {
-        self.kernel.get_mut().kevent(changes, events, timeout)
-    }
-
-    fn fileno(&self) -> RawFd {
-        self.kernel.borrow().fileno()
-    }
-}
-
-/// A kernel `K` that records the room given to each wait.
-#[derive(Debug)]
-struct RecordRoom<K> {
-    kernel: K,
-    rooms: Vec<usize>,
-}
-
-impl<K: KqueueSys> KqueueSys for RecordRoom<K> {
-    fn kqueue() -> io::Result<Self> {
-        Ok(RecordRoom {
-            kernel: K::kqueue()?,
-            rooms: Vec::new(),
-        })
-    }
-
-    fn kevent(
-        &mut self,
-        changes: &[Kevent],
-        events: &mut [Kevent],
-        timeout: Option<&Timespec>,
-    ) -> io::Result<usize> {
-        if changes.is_empty() {
-            self.rooms.push(events.len());
-        }
-        self.kernel.kevent(changes, events, timeout)
-    }
-
-    fn fileno(&self) -> RawFd {
-        self.kernel.fileno()
-    }
-}
-
-/// Whether the kernel holds an event for (`fd`, `filter`): `EV_ENABLE` of an unknown event is
-/// `ENOENT`, and of a known one changes nothing the backend uses.
-fn holds<K: KqueueSys>(kernel: &RefCell<K>, fd: RawFd, filter: i16) -> bool {
-    let mut receipt = [Kevent::default()];
-    let change = Kevent::new(fd, filter, EV_ENABLE | EV_RECEIPT);
-    let n = kernel
-        .borrow_mut()
-        .kevent(&[change], &mut receipt, Some(&ZERO))
-        .unwrap();
-    assert_eq!(n, 1);
-    match receipt[0].data {
-        0 => true,
-        errno if errno == i64::from(Errno::NOENT.raw_os_error()) => false,
-        errno => panic!("probe of ({fd}, {filter}) failed with errno {errno}"),
-    }
-}
-
-/// Fills `socket`'s send buffer (and the peer's receive buffer).
-fn fill(socket: &mut UnixStream) {
-    socket.set_nonblocking(true).unwrap();
-    let chunk = [0_u8; 65536];
-    loop {
-        match socket.write(&chunk) {
-            Ok(_) => {}
-            Err(err) if err.kind() == ErrorKind::WouldBlock => return,
-            Err(err) => panic!("filling the buffer: {err}"),
-        }
-    }
 }
 
 fn register_of_a_bad_fd_is_ebadf_and_leaves_nothing<K: KqueueSys>() {
@@ -401,6 +262,51 @@ fn fileno_is_open_and_close_on_exec<K: KqueueSys>() {
     assert_eq!(selector.backend_name(), "kqueue");
 }
 
+/// A regular file with content, its offset at the start, unlinked.
+fn file_with_content() -> File {
+    let path = std::env::temp_dir().join(format!(
+        "selectors-kqueue-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    file.write_all(b"kqueue\n").unwrap();
+    file.seek(SeekFrom::Start(0)).unwrap();
+    file
+}
+
+/// The vnode filters, unlike poll(2): `EVFILT_READ` only while the offset is before the end
+/// of the file (kqueue(2): "Vnodes: returns when the file pointer is not at the end of
+/// file"; FreeBSD's `filt_vfsread`, XNU's `filt_vnode_common`), `EVFILT_WRITE` always.
+fn a_regular_file_is_readable_only_before_its_end<K: KqueueSys>() {
+    let mut selector = BaseSelector::<KqueueBackend<K>, File>::new().unwrap();
+    let ready = |selector: &mut BaseSelector<_, _>| -> Vec<(RawFd, Events)> {
+        let ready = selector.select(Some(Duration::ZERO)).unwrap();
+        ready
+            .iter()
+            .map(|(key, events)| (key.fd(), *events))
+            .collect()
+    };
+    let file = file_with_content();
+    let fd = file.as_raw_fd();
+    selector.register(file, BOTH, ()).unwrap();
+    assert_eq!(ready(&mut selector), [(fd, BOTH)]);
+    // At the end: the filter, asked at the next wait, finds nothing left to read.
+    let mut at_end = selector.get_key(fd).unwrap().fileobj();
+    at_end.seek(SeekFrom::End(0)).unwrap();
+    assert_eq!(ready(&mut selector), [(fd, EVENT_WRITE)]);
+    // Registered again at the end: writable only from the start.
+    let file = selector.unregister(fd).unwrap().into_fileobj();
+    selector.register(file, BOTH, ()).unwrap();
+    assert_eq!(ready(&mut selector), [(fd, EVENT_WRITE)]);
+}
+
 macro_rules! kqueue_cases {
     ($module:ident, $sys:ty) => {
         mod $module {
@@ -443,6 +349,10 @@ macro_rules! kqueue_cases {
                 super::a_hang_up_wakes_either_direction::<Sys>();
             }
             #[test]
+            fn a_regular_file_is_readable_only_before_its_end() {
+                super::a_regular_file_is_readable_only_before_its_end::<Sys>();
+            }
+            #[test]
             fn fileno_is_open_and_close_on_exec() {
                 super::fileno_is_open_and_close_on_exec::<Sys>();
             }
@@ -450,7 +360,14 @@ macro_rules! kqueue_cases {
     };
 }
 
-kqueue_cases!(emulated, selectors_kqueue::EmulatedKqueue);
+kqueue_cases!(
+    emulated_freebsd,
+    selectors_kqueue::EmulatedKqueue<selectors_kqueue::FreeBsd>
+);
+kqueue_cases!(
+    emulated_xnu,
+    selectors_kqueue::EmulatedKqueue<selectors_kqueue::Xnu>
+);
 
 selectors_kqueue::cfg_kqueue! {
     kqueue_cases!(real, selectors_kqueue::RealKqueue);
@@ -465,6 +382,14 @@ selectors_kqueue::cfg_kqueue! {
 /// apart from `POLLHUP`): on Linux. macOS's poll reports a half-close as `POLLHUP`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
-fn emulated_a_half_close_wakes_only_reading() {
-    a_half_close_wakes_only_reading::<selectors_kqueue::EmulatedKqueue>();
+fn emulated_freebsd_a_half_close_wakes_only_reading() {
+    a_half_close_wakes_only_reading::<selectors_kqueue::EmulatedKqueue<selectors_kqueue::FreeBsd>>(
+    );
+}
+
+/// As `emulated_freebsd_a_half_close_wakes_only_reading`, in XNU's flavour.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn emulated_xnu_a_half_close_wakes_only_reading() {
+    a_half_close_wakes_only_reading::<selectors_kqueue::EmulatedKqueue<selectors_kqueue::Xnu>>();
 }

@@ -292,6 +292,32 @@ fn flags_map_to_events_by_the_documented_rule() {
     );
 }
 
+/// Kernels return more flags than `EV_EOF` and `EV_ERROR`: FreeBSD keeps `EV_RECEIPT` (and
+/// `EV_ONESHOT`) of the change that added the event, XNU every flag of it, `EV_ADD`
+/// included. Only the two bits count.
+#[test]
+fn flags_other_than_eof_and_error_change_nothing() {
+    let mut backend = backend();
+    for fd in 3..=6 {
+        backend.add(fd_of(fd), token(fd), BOTH).unwrap();
+    }
+    script_mut(&backend).waits.push_back(vec![
+        event(3, EVFILT_READ, EV_ADD | EV_RECEIPT),
+        event(4, EVFILT_WRITE, EV_RECEIPT),
+        event(5, EVFILT_READ, EV_ADD | EV_RECEIPT | EV_EOF),
+        event(6, EVFILT_WRITE, EV_RECEIPT | EV_EOF),
+    ]);
+    assert_eq!(
+        wait_once(&mut backend),
+        [
+            (3, EVENT_READ),
+            (4, EVENT_WRITE),
+            (5, EVENT_READ),
+            (6, BOTH)
+        ]
+    );
+}
+
 #[test]
 fn an_event_for_an_fd_the_backend_does_not_watch_is_dropped() {
     let mut backend = backend();

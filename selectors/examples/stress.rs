@@ -58,13 +58,13 @@ fn main() -> ExitCode {
     for (name, run) in runs {
         match run.join() {
             Ok((sequences, operations)) => {
-                println!("stress: {name:<17} {sequences:>9} sequences {operations:>10} operations");
+                println!("stress: {name:<23} {sequences:>9} sequences {operations:>10} operations");
                 total_sequences += sequences;
                 total_operations += operations;
             }
             Err(_) => {
                 // The panic message, with the seed and the operations, is already printed.
-                println!("stress: {name:<17} FAILED");
+                println!("stress: {name:<23} FAILED");
                 failed = true;
             }
         }

@@ -4,6 +4,7 @@
 //! the backend's tests declare what it does ([`Behaviour`]) and the case holds it to that.
 
 use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -40,8 +41,14 @@ pub enum ReusedFd {
 pub enum RegularFile {
     /// Refused with this errno (epoll: `EPERM`), rolled back.
     Refused(i32),
-    /// Accepted, and always ready for reading and writing (poll(2), select(2)).
+    /// Accepted, and always ready for reading and writing, at the end of the file too
+    /// (poll(2) and select(2): "Regular files shall always poll TRUE for reading and
+    /// writing"; `/dev/poll`, through illumos's `fs_poll`).
     Ready,
+    /// Accepted; always ready for writing, ready for reading only while the file offset is
+    /// not at the end (kqueue(2): "Vnodes: returns when the file pointer is not at the end of
+    /// file"; FreeBSD's `filt_vfsread`, XNU's `filt_vnode_common`).
+    ReadableBeforeEof,
 }
 
 /// How a backend meets the faults where backends differ; each backend's tests declare theirs.
@@ -137,30 +144,43 @@ pub fn closed_then_reused_fd<B: Backend>(borrow: BorrowRaw, view: InterestList<B
 }
 
 /// `register` of a regular file: refused with the declared errno and rolled back (the file
-/// comes back, nothing is in the map or the kernel), or accepted and always ready.
+/// comes back, nothing is in the map or the kernel), or accepted. A file with content and
+/// its offset at the start is ready for reading and writing on every backend that accepts
+/// it; once the offset is at the end, it stays readable as declared.
 pub fn regular_file_registration<B: Backend>(view: InterestList<B>, b: Behaviour) {
-    let file = regular_file();
+    let mut file = regular_file();
+    file.write_all(b"regular file\n")
+        .expect("write to the file");
+    file.seek(SeekFrom::Start(0)).expect("seek to the start");
     let fd = file.as_raw_fd();
     let mut selector = new_selector::<B, File, ()>();
-    match b.regular_file {
-        RegularFile::Refused(errno) => {
-            let err = selector
-                .register(file, Events::READ | Events::WRITE, ())
-                .unwrap_err();
-            assert_eq!(err.error().raw_os_error(), Some(errno), "got {err:?}");
-            assert_eq!(err.fileobj().as_raw_fd(), fd, "the file comes back");
-            assert!(selector.is_empty());
-        }
-        RegularFile::Ready => {
-            selector
-                .register(file, Events::READ | Events::WRITE, ())
-                .expect("register a regular file");
-            assert_agree(&selector, view, "after register");
-            let both = [(fd, Events::READ | Events::WRITE)];
-            expect_ready(&mut selector, Some(Duration::ZERO), &both);
-            selector.unregister(fd).expect("unregister");
-        }
+    if let RegularFile::Refused(errno) = b.regular_file {
+        let err = selector
+            .register(file, Events::READ | Events::WRITE, ())
+            .unwrap_err();
+        assert_eq!(err.error().raw_os_error(), Some(errno), "got {err:?}");
+        assert_eq!(err.fileobj().as_raw_fd(), fd, "the file comes back");
+        assert!(selector.is_empty());
+        assert_interest(selector.backend(), view, &[], "at the end");
+        return;
     }
+    selector
+        .register(file, Events::READ | Events::WRITE, ())
+        .expect("register a regular file");
+    assert_agree(&selector, view, "after register");
+    let both = [(fd, Events::READ | Events::WRITE)];
+    expect_ready(&mut selector, Some(Duration::ZERO), &both);
+    // Moving the offset changes no file: poll(2) and select(2) still say readable, and the
+    // kqueue filter, asked at this wait, finds nothing left to read.
+    let mut at_end = selector.get_key(fd).expect("registered").fileobj();
+    at_end.seek(SeekFrom::End(0)).expect("seek to the end");
+    let expected = match b.regular_file {
+        RegularFile::ReadableBeforeEof => [(fd, Events::WRITE)],
+        _ => both,
+    };
+    expect_ready(&mut selector, Some(Duration::ZERO), &expected);
+    assert_agree(&selector, view, "at the end of the file");
+    selector.unregister(fd).expect("unregister");
     assert_interest(selector.backend(), view, &[], "at the end");
 }
 

@@ -130,12 +130,86 @@ fn a_registered_fd_closed_without_pollremove_reports_pollnval() {
     let mut devpoll = devpoll();
     write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
     drop(a);
-    let ready = poll(&mut devpoll, 1, -1);
-    assert_eq!(ready.len(), 1);
-    assert_eq!((ready[0].fd, ready[0].revents), (fd, POLLNVAL));
+    // On every DP_POLL, with only `fd` and `revents` filled in; still in the set.
+    for _ in 0..2 {
+        let ready = poll(&mut devpoll, 1, -1);
+        assert_eq!(
+            ready,
+            [PollFdRecord {
+                fd,
+                events: 0,
+                revents: POLLNVAL
+            }]
+        );
+    }
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN));
     // POLLREMOVE still removes it.
     write(&mut devpoll, &[PollFdRecord::new(fd, POLLREMOVE)]);
     assert!(poll(&mut devpoll, 1, 0).is_empty());
+}
+
+#[test]
+fn a_reused_number_is_polled_as_the_new_file() {
+    let (a, _b) = pair();
+    let a = high_fd(&a, 3);
+    let fd = a.as_raw_fd();
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
+    drop(a);
+    // A readable socket takes the number: the driver polls the file the number now names.
+    let (c, mut d) = pair();
+    d.write_all(b"x").unwrap();
+    let c = high_fd(&c, 3);
+    assert_eq!(c.as_raw_fd(), fd);
+    let ready = poll(&mut devpoll, 1, 0);
+    assert_eq!(
+        ready,
+        [PollFdRecord {
+            fd,
+            events: POLLIN,
+            revents: POLLIN
+        }]
+    );
+}
+
+#[test]
+fn an_entry_written_while_its_fd_was_closed_keeps_its_events() {
+    let (a, _b) = pair();
+    let a = high_fd(&a, 4);
+    let fd = a.as_raw_fd();
+    drop(a);
+    let mut devpoll = devpoll();
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLIN)]);
+    // No file: not in the set, and a POLLREMOVE has nothing to remove ...
+    write(&mut devpoll, &[PollFdRecord::new(fd, POLLREMOVE)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), None);
+    // ... yet the events stay, and a write once the number is open ORs into them.
+    let (c, _d) = pair();
+    let c = high_fd(&c, 4);
+    write(&mut devpoll, &[PollFdRecord::new(c.as_raw_fd(), POLLOUT)]);
+    assert_eq!(devpoll.is_polled(fd).unwrap(), Some(POLLIN | POLLOUT));
+}
+
+#[test]
+fn counts_at_open_max_are_einval() {
+    let Some(limit) = rustix::process::getrlimit(rustix::process::Resource::Nofile).current else {
+        return; // No limit: nothing to exceed.
+    };
+    let limit = usize::try_from(limit).unwrap();
+    let (a, _b) = pair();
+    let mut devpoll = devpoll();
+    let einval = Some(rustix::io::Errno::INVAL.raw_os_error());
+    let records = vec![PollFdRecord::new(a.as_raw_fd(), POLLIN); limit + 1];
+    let err = devpoll.write(&records).unwrap_err();
+    assert_eq!(err.raw_os_error(), einval);
+    assert_eq!(devpoll.entries().count(), 0);
+    write(&mut devpoll, &records[..limit]);
+    let mut out = vec![PollFdRecord::default(); limit];
+    assert_eq!(
+        devpoll.poll(&mut out, 0).unwrap_err().raw_os_error(),
+        einval
+    );
+    assert_eq!(devpoll.poll(&mut out[..limit - 1], 0).unwrap(), 0);
 }
 
 #[test]
@@ -234,8 +308,10 @@ fn a_child_process_gets_eacces() {
     let refused = sys::in_child(|| {
         let write = devpoll.write(&[PollFdRecord::new(fd, POLLOUT)]);
         let poll = devpoll.poll(&mut [], 0);
+        let polled = devpoll.is_polled(fd);
         write.is_err_and(|e| e.raw_os_error() == eacces)
             && poll.is_err_and(|e| e.raw_os_error() == eacces)
+            && polled.is_err_and(|e| e.raw_os_error() == eacces)
     });
     assert!(refused);
     // The parent still owns the set.

@@ -1,10 +1,11 @@
 //! Queries on file descriptors known only by number, for the emulated kernel: whether one is
-//! open, how many bytes it has to read, and `poll(2)` over a set of them.
+//! open, how many bytes it has to read, where a regular file's offset stands against its
+//! size, and `poll(2)` over a set of them.
 //!
 //! The emulated kernel watches descriptors it does not own, as the real kernel does; they may
 //! have been closed since they were registered. These calls only inspect the descriptor table
-//! (`fcntl(F_GETFD)` fails with `EBADF`, `poll` reports `POLLNVAL` for a closed number); none
-//! reads, writes or closes anything.
+//! and the files (`fcntl(F_GETFD)`, `fstat` and `lseek` fail with `EBADF`, `poll` reports
+//! `POLLNVAL` for a closed number); none reads, writes, moves an offset or closes anything.
 
 use std::io;
 
@@ -47,6 +48,35 @@ pub(crate) fn bytes_readable(fd: RawFd) -> io::Result<u64> {
     // SAFETY: used only for `ioctl(FIONREAD)`, which reads a count (`EBADF` for a closed fd).
     let borrowed = unsafe { borrow(fd) }?;
     Ok(rustix::io::ioctl_fionread(borrowed)?)
+}
+
+/// A regular file as the vnode read filter sees it: its size, the descriptor's offset, and
+/// a stamp that changes when the file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RegularFile {
+    pub(crate) size: i64,
+    pub(crate) offset: i64,
+    /// Size and modification time: a write to the file changes one or the other.
+    pub(crate) stamp: (i64, i64, i64),
+}
+
+/// `fstat`, then `lseek(fd, 0, SEEK_CUR)` for a regular file: `None` for any other kind of
+/// file, `EBADF` for a closed number.
+pub(crate) fn regular_file(fd: RawFd) -> io::Result<Option<RegularFile>> {
+    // SAFETY: used only for `fstat` and `lseek(SEEK_CUR)` by 0, which read the file's
+    // attributes and the descriptor's offset without changing either.
+    let borrowed = unsafe { borrow(fd) }?;
+    let stat = rustix::fs::fstat(borrowed)?;
+    if rustix::fs::FileType::from_raw_mode(stat.st_mode as _) != rustix::fs::FileType::RegularFile {
+        return Ok(None);
+    }
+    let offset = rustix::fs::seek(borrowed, rustix::fs::SeekFrom::Current(0))?;
+    let size = stat.st_size as i64;
+    Ok(Some(RegularFile {
+        size,
+        offset: i64::try_from(offset).unwrap_or(i64::MAX),
+        stamp: (size, stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+    }))
 }
 
 /// `poll(fds, timeout)`, filling each entry's `revents`; returns how many have any.

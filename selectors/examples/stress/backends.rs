@@ -1,6 +1,7 @@
 //! Every backend a model run covers on Linux, with its interest-list view: select, poll,
-//! epoll (nanosecond and millisecond timeouts), the kqueue and /dev/poll logic over their
-//! emulated kernels, and `DefaultSelector`'s backend. Shared by the `stress` example and the
+//! epoll (nanosecond and millisecond timeouts), the kqueue logic over its emulated kernel in
+//! FreeBSD's flavour and in XNU's, the /dev/poll logic over its emulated device, and
+//! `DefaultSelector`'s backend. Shared by the `stress` example and the
 //! fuzz target (`selectors/fuzz`), which include this file.
 
 use std::time::Duration;
@@ -11,7 +12,7 @@ use selectors::{
 };
 use selectors_core::conformance::{InterestList, Op, epoll_interest_list, model_run_for, run_ops};
 use selectors_devpoll::{DevpollBackend, EmulatedDevpoll};
-use selectors_kqueue::{EmulatedKqueue, KqueueBackend};
+use selectors_kqueue::{EmulatedKqueue, Flavour, FreeBsd, KqueueBackend, Xnu};
 
 /// Python's raw-fd registration, for the model's alias and negative-fd operations.
 fn borrow_raw(fd: RawFd) -> BorrowedFd<'static> {
@@ -29,7 +30,9 @@ fn poll_view(backend: &PollBackend) -> Option<Vec<(RawFd, Events)>> {
     Some(backend.interest_list())
 }
 
-fn kqueue_view(backend: &KqueueBackend<EmulatedKqueue>) -> Option<Vec<(RawFd, Events)>> {
+fn kqueue_view<F: Flavour>(
+    backend: &KqueueBackend<EmulatedKqueue<F>>,
+) -> Option<Vec<(RawFd, Events)>> {
     Some(backend.sys().interest_list())
 }
 
@@ -77,15 +80,20 @@ macro_rules! covered {
 }
 
 /// Every backend a model run covers here.
-pub(crate) const BACKENDS: [Covered; 7] = [
+pub(crate) const BACKENDS: [Covered; 8] = [
     covered!("select", SelectBackend, select_view),
     covered!("poll", PollBackend, poll_view),
     covered!("epoll", EpollBackend, epoll_interest_list),
     covered!("epoll_millis", EpollMillis, epoll_interest_list),
     covered!(
-        "kqueue_emulated",
-        KqueueBackend<EmulatedKqueue>,
-        kqueue_view
+        "kqueue_emulated_freebsd",
+        KqueueBackend<EmulatedKqueue<FreeBsd>>,
+        kqueue_view::<FreeBsd>
+    ),
+    covered!(
+        "kqueue_emulated_xnu",
+        KqueueBackend<EmulatedKqueue<Xnu>>,
+        kqueue_view::<Xnu>
     ),
     covered!(
         "devpoll_emulated",
