@@ -230,7 +230,11 @@ mod fd_waker {
             let target = self.write.as_ref().unwrap_or(&self.read);
             // An eventfd adds the 8-byte value to its counter; a pipe takes any byte.
             let one = 1_u64.to_ne_bytes();
-            let bytes = if self.write.is_some() { &one[..1] } else { &one[..] };
+            let bytes = if self.write.is_some() {
+                &one[..1]
+            } else {
+                &one[..]
+            };
             loop {
                 match rustix::io::write(target, bytes) {
                     Ok(_) | Err(Errno::AGAIN) => return Ok(()),

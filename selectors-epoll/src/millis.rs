@@ -67,6 +67,10 @@ impl Backend for EpollMillisBackend {
         self.0.replay(ready);
     }
 
+    fn waker(&mut self) -> Option<io::Result<std::sync::Arc<dyn selectors_core::WakeSource>>> {
+        self.0.waker()
+    }
+
     fn fileno(&self) -> Option<RawFd> {
         self.0.fileno()
     }

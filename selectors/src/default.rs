@@ -268,6 +268,10 @@ impl Backend for DefaultBackend {
         dispatch!(self.0, |ref mut backend| backend.replay(ready));
     }
 
+    fn waker(&mut self) -> Option<io::Result<std::sync::Arc<dyn selectors_core::WakeSource>>> {
+        dispatch!(self.0, |ref mut backend| backend.waker())
+    }
+
     #[inline]
     fn fd_limit(&self) -> Option<RawFd> {
         dispatch!(self.0, |ref backend| backend.fd_limit())

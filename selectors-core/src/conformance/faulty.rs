@@ -127,6 +127,12 @@ impl<B> Faulty<B> {
         std::mem::take(&mut self.state.borrow_mut().timeouts)
     }
 
+    /// The fd last added under `token` (the waker's mechanism is added under
+    /// [`Token::WAKER`] when it is an fd).
+    pub fn fd_of(&self, token: Token) -> Option<RawFd> {
+        self.state.borrow().fds.get(&token).copied()
+    }
+
     /// What the wrapped backend reported in the last `wait`, before the selector masked the
     /// events and dropped unknown tokens: each token as the fd it was added for (`-1` for a
     /// token never added).
@@ -225,6 +231,10 @@ impl<B: Backend> Backend for Faulty<B> {
         R: FnMut(Token, Events),
     {
         self.inner.replay(ready);
+    }
+
+    fn waker(&mut self) -> Option<io::Result<std::sync::Arc<dyn crate::WakeSource>>> {
+        self.inner.waker()
     }
 
     fn fd_limit(&self) -> Option<RawFd> {

@@ -62,7 +62,18 @@ macro_rules! conformance_suite {
                 interrupt_check_can_end_select
                 drop_releases_file_objects
                 backend_misuse_never_panics
+                wake_ends_a_blocked_select
+                wakes_before_select_coalesce_into_one_return
+                a_wake_with_ready_fds_reports_the_fds
+                a_wake_after_the_selector_is_gone_is_an_error
             );
+            #[test]
+            fn many_threads_of_wakes_lose_none_and_never_spin() {
+                let _fds = $crate::conformance::FdLock::shared();
+                $crate::conformance::many_threads_of_wakes_lose_none_and_never_spin::<$backend>(
+                    2, 100_000,
+                );
+            }
             $crate::conformance_suite!(@viewed $backend;
                 fd_is_read_once_at_register
                 panicking_as_fd_changes_nothing
@@ -78,6 +89,7 @@ macro_rules! conformance_suite {
                 close_releases_file_objects
                 fileno_is_the_kernel_object
                 impossible_fd_numbers_are_refused
+                the_wakers_fd_is_invisible
             );
             $crate::conformance_suite!(@exclusive_borrowed $backend;
                 closed_dup_unregistered_then_number_reused

@@ -55,6 +55,7 @@ mod sys;
 mod timing;
 mod unregister;
 mod view;
+mod waker;
 
 pub use faults::*;
 pub use faulty::{Calls, Faulty};
@@ -78,6 +79,7 @@ pub use support::*;
 pub use timing::*;
 pub use unregister::*;
 pub use view::*;
+pub use waker::*;
 
 /// The `nix` crate, for the signal suite's handler installation in the test crate.
 pub use nix;
