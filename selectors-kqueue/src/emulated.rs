@@ -11,6 +11,7 @@
 
 mod flavour;
 mod scan;
+mod user;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -27,7 +28,7 @@ use self::flavour::sealed::{Kernel, Sealed};
 pub use self::flavour::{Flavour, FreeBsd, Xnu};
 use crate::kevent::{
     EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_ONESHOT, EV_RECEIPT, EVFILT_READ,
-    EVFILT_WRITE, Kevent, KqueueSys,
+    EVFILT_USER, EVFILT_WRITE, Kevent, KqueueSys,
 };
 use crate::sys::raw;
 
@@ -103,6 +104,8 @@ pub struct EmulatedKqueue<F: Flavour = FreeBsd> {
     knotes: BTreeMap<(i16, usize), Knote>,
     /// Where the next scan starts: after the last event reported when the buffer was full.
     resume: (i16, usize),
+    /// The `EVFILT_USER` event, if one was added.
+    user: Option<user::UserEvent>,
     flavour: PhantomData<F>,
 }
 
@@ -161,6 +164,10 @@ impl<F: Flavour> EmulatedKqueue<F> {
     fn change(&mut self, change: &Kevent) -> io::Result<()> {
         match change.filter {
             EVFILT_READ | EVFILT_WRITE => self.change_descriptor(change),
+            EVFILT_USER => {
+                let stored = flavour::stored_flags(Self::KERNEL, change.flags);
+                user::UserEvent::change(&mut self.user, change, stored)
+            }
             // Not a descriptor filter: looked up by ident, never found, and refused on add.
             EVFILT_AIO if change.flags & EV_ADD != 0 => {
                 Err(flavour::aio_add_error(Self::KERNEL).into())
@@ -241,6 +248,7 @@ impl<F: Flavour> KqueueSys for EmulatedKqueue<F> {
             fd: OwnedFd::from(socket),
             knotes: BTreeMap::new(),
             resume: (i16::MIN, 0),
+            user: None,
             flavour: PhantomData,
         })
     }
@@ -283,5 +291,20 @@ impl<F: Flavour> KqueueSys for EmulatedKqueue<F> {
 
     fn fileno(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+
+    fn user_waker(&mut self) -> Option<io::Result<std::sync::Arc<dyn selectors_core::WakeSource>>> {
+        let add = Kevent {
+            ident: 0,
+            filter: EVFILT_USER,
+            flags: EV_ADD | EV_CLEAR,
+            ..Kevent::default()
+        };
+        Some(self.change(&add).map(|()| {
+            self.user
+                .as_ref()
+                .expect("the user event was just added")
+                .trigger()
+        }))
     }
 }

@@ -8,9 +8,11 @@
 //! <https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kevent.2.html>.
 
 use std::io;
+use std::sync::Arc;
 
 use rustix::event::Timespec;
 use rustix::fd::RawFd;
+use selectors_core::WakeSource;
 
 /// `EVFILT_READ`: the descriptor has data to read (or is at end of file).
 ///
@@ -19,6 +21,16 @@ use rustix::fd::RawFd;
 pub const EVFILT_READ: i16 = -1;
 /// `EVFILT_WRITE`: the descriptor can be written to (or the reader is gone).
 pub const EVFILT_WRITE: i16 = -2;
+
+/// `EVFILT_USER`: an event with no descriptor, triggered by a `kevent` call naming it with
+/// [`NOTE_TRIGGER`] (the selector's waker, where the system has it).
+///
+/// The value is macOS's; FreeBSD and DragonFly number it differently, and `RealKqueue`
+/// translates.
+pub const EVFILT_USER: i16 = -10;
+
+/// `NOTE_TRIGGER` (input, `fflags` of `EVFILT_USER`): fire the user event.
+pub const NOTE_TRIGGER: u32 = 0x0100_0000;
 
 /// `EV_ADD`: add the event, or modify it if it exists; implies `EV_ENABLE`.
 pub const EV_ADD: u16 = 0x0001;
@@ -111,4 +123,15 @@ pub trait KqueueSys: Sized {
 
     /// The queue's file descriptor.
     fn fileno(&self) -> RawFd;
+
+    /// Adds an `EVFILT_USER` event (ident 0, `EV_ADD | EV_CLEAR`, so it resets once it is
+    /// returned) and returns what fires it from any thread (`kevent` with
+    /// [`NOTE_TRIGGER`]); `None` where the system has no `EVFILT_USER`, and the selector's
+    /// pipe waker is used instead. The default is `None`.
+    ///
+    /// # Errors
+    /// The OS error of the `kevent` call.
+    fn user_waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
+        None
+    }
 }

@@ -1,14 +1,16 @@
 //! `KqueueBackend`: the [`Backend`] operations as `kevent` calls on a [`KqueueSys`].
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustix::event::Timespec;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use selectors_core::{Backend, Events, Token, check_fd_range, timeout};
+use selectors_core::{Backend, Events, Token, WakeSource, check_fd_range, timeout};
 
 use crate::kevent::{
-    EV_ADD, EV_DELETE, EV_EOF, EV_ERROR, EV_RECEIPT, EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys,
+    EV_ADD, EV_DELETE, EV_EOF, EV_ERROR, EV_RECEIPT, EVFILT_READ, EVFILT_USER, EVFILT_WRITE,
+    Kevent, KqueueSys,
 };
 use crate::sys;
 
@@ -79,6 +81,8 @@ pub struct KqueueBackend<K: KqueueSys> {
     fds: Vec<Slot>,
     /// The number of filters registered (the kernel's count, not the fds').
     filters: usize,
+    /// Whether the `EVFILT_USER` event of the waker is registered (one more event of room).
+    user_event: bool,
 }
 
 impl<K: KqueueSys> KqueueBackend<K> {
@@ -90,6 +94,7 @@ impl<K: KqueueSys> KqueueBackend<K> {
             merged: Vec::with_capacity(1),
             fds: Vec::new(),
             filters: 0,
+            user_event: false,
         }
     }
 
@@ -179,9 +184,10 @@ impl<K: KqueueSys> KqueueBackend<K> {
         if added && !slot.watched.contains(direction) {
             slot.watched |= direction;
             self.filters += 1;
-            if self.events.len() < self.filters {
-                self.events.resize(self.filters, Kevent::default());
-                self.merged.reserve(self.filters);
+            let room = self.filters + usize::from(self.user_event);
+            if self.events.len() < room {
+                self.events.resize(room, Kevent::default());
+                self.merged.reserve(room);
             }
         } else if !added && slot.watched.contains(direction) {
             slot.watched.remove(direction);
@@ -284,7 +290,7 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
     where
         R: FnMut(Token, Events),
     {
-        let max_events = self.filters.max(1);
+        let max_events = (self.filters + usize::from(self.user_event)).max(1);
         let timeout = timeout::timespec(timeout);
         self.merged.clear();
         let received = self
@@ -295,7 +301,7 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
         // event, into `merged` and clears its slot; only then are they handed out, so a
         // callback that panics leaves every slot clear. An event for an fd with no filter in
         // the record (none should come) is dropped.
-        for event in events {
+        for event in events.iter().filter(|event| event.filter != EVFILT_USER) {
             if let Some(slot) = self.fds.get_mut(event.ident) {
                 if !slot.watched.is_empty() {
                     slot.ready |= kevent_events(event);
@@ -303,7 +309,9 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
             }
         }
         for event in events {
-            if let Some(slot) = self.fds.get_mut(event.ident) {
+            if event.filter == EVFILT_USER {
+                self.merged.push((Token::WAKER, Events::READ));
+            } else if let Some(slot) = self.fds.get_mut(event.ident) {
                 if !slot.ready.is_empty() {
                     self.merged.push((slot.token, slot.ready));
                     slot.ready = Events::empty();
@@ -321,6 +329,20 @@ impl<K: KqueueSys> Backend for KqueueBackend<K> {
         for &(token, events) in &self.merged {
             ready(token, events);
         }
+    }
+
+    /// `EVFILT_USER` where the kernel has it: no fd, and no read to reset it (`EV_CLEAR`).
+    fn waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
+        let source = self.sys.user_waker()?;
+        if source.is_ok() && !self.user_event {
+            self.user_event = true;
+            let room = self.filters + 1;
+            if self.events.len() < room {
+                self.events.resize(room, Kevent::default());
+                self.merged.reserve(room);
+            }
+        }
+        Some(source)
     }
 
     fn fileno(&self) -> Option<RawFd> {

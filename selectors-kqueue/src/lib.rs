@@ -79,7 +79,7 @@ pub use emulated::{EmulatedKqueue, Flavour, FreeBsd, Xnu};
 #[cfg(unix)]
 pub use kevent::{
     EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT,
-    EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys,
+    EVFILT_READ, EVFILT_USER, EVFILT_WRITE, Kevent, KqueueSys, NOTE_TRIGGER,
 };
 #[cfg(unix)]
 pub use kqueue::KqueueBackend;

@@ -221,8 +221,14 @@ impl<F: Flavour> EmulatedKqueue<F> {
             tv_sec: t.as_secs() as _,
             tv_nsec: t.subsec_nanos() as _,
         });
+        // A trigger from another thread makes this readable, and the poll return.
+        pollfds.extend(self.user.as_ref().and_then(|user| user.pollfd()));
         raw::poll(&mut pollfds, timespec.as_ref())?;
         let mut count = 0;
+        if let Some(event) = self.user.as_ref().and_then(|user| user.take()) {
+            events[count] = event;
+            count += 1;
+        }
         let mut last = None;
         for ((filter, ident), probe) in probes {
             let event = match probe {

@@ -3,21 +3,45 @@
 use std::fmt;
 use std::io;
 use std::ptr;
+use std::sync::Arc;
 
 use rustix::event::Timespec;
 use rustix::event::kqueue::{self, Event, EventFilter, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use rustix::io::{Errno, FdFlags, fcntl_setfd};
 
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+use crate::kevent::EVFILT_USER;
 use crate::kevent::{EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys};
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+use selectors_core::WakeSource;
 
 /// The kernel's kqueue: the default kernel interface of
 /// [`KqueueBackend`](crate::KqueueBackend) on systems that have kqueue.
 ///
-/// Only the read and write filters pass through it (the backend uses no other): a change with
-/// another filter fails with `EINVAL` before reaching the kernel.
+/// Only the read and write filters pass through it, and `EVFILT_USER` where the system has
+/// it (the backend uses no other): a change with another filter fails with `EINVAL` before
+/// reaching the kernel.
 pub struct RealKqueue {
-    kqueue: OwnedFd,
+    /// Shared with the waker's trigger, if one was made, so the number is never reused
+    /// while a trigger may still name it.
+    kqueue: Arc<OwnedFd>,
     /// The changelist in the kernel's layout, reused between calls.
     changes: Vec<Event>,
     /// The eventlist in the kernel's layout, reused between calls.
@@ -45,10 +69,24 @@ fn empty_event() -> Event {
 }
 
 fn to_kernel(change: &Kevent) -> io::Result<Event> {
-    let fd = RawFd::try_from(change.ident).map_err(|_| Errno::BADF)?;
+    let fd = || RawFd::try_from(change.ident).map_err(|_| Errno::BADF);
     let filter = match change.filter {
-        EVFILT_READ => EventFilter::Read(fd),
-        EVFILT_WRITE => EventFilter::Write(fd),
+        EVFILT_READ => EventFilter::Read(fd()?),
+        EVFILT_WRITE => EventFilter::Write(fd()?),
+        #[cfg(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "tvos",
+            target_os = "watchos",
+            target_os = "visionos",
+            target_os = "freebsd",
+            target_os = "dragonfly"
+        ))]
+        EVFILT_USER => EventFilter::User {
+            ident: change.ident as _,
+            flags: kqueue::UserFlags::from_bits_retain(change.fflags),
+            user_flags: kqueue::UserDefinedFlags::new(0),
+        },
         _ => return Err(Errno::INVAL.into()),
     };
     let udata = ptr::without_provenance_mut(change.udata);
@@ -59,6 +97,16 @@ fn from_kernel(event: &Event) -> Kevent {
     let (ident, filter) = match event.filter() {
         EventFilter::Read(fd) => (fd as usize, EVFILT_READ),
         EventFilter::Write(fd) => (fd as usize, EVFILT_WRITE),
+        #[cfg(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "tvos",
+            target_os = "watchos",
+            target_os = "visionos",
+            target_os = "freebsd",
+            target_os = "dragonfly"
+        ))]
+        EventFilter::User { ident, .. } => (ident as usize, EVFILT_USER),
         // Never registered by the backend, which ignores filter 0.
         _ => (usize::MAX, 0),
     };
@@ -90,7 +138,7 @@ impl KqueueSys for RealKqueue {
         let kqueue = kqueue::kqueue()?;
         fcntl_setfd(&kqueue, FdFlags::CLOEXEC)?;
         Ok(RealKqueue {
-            kqueue,
+            kqueue: Arc::new(kqueue),
             changes: Vec::new(),
             events: Vec::new(),
         })
@@ -112,14 +160,15 @@ impl KqueueSys for RealKqueue {
         let eventlist = &mut self.events[..events.len()];
         // SAFETY: rustix marks `kevent` unsafe because an event names a file descriptor by
         // number, which must stay valid while the kqueue holds it. Only `EVFILT_READ` and
-        // `EVFILT_WRITE` events get here (`to_kernel` refuses other filters); the kernel
+        // `EVFILT_WRITE` events, and `EVFILT_USER` ones, which name no descriptor, get here
+        // (`to_kernel` refuses other filters); the kernel
         // removes those itself when their descriptor is closed (kqueue(2): "Calling close()
         // on a file descriptor will remove any kevents that reference the descriptor"), and
         // it only tests readiness through them, so no event can act on a closed or reused
         // descriptor. The changelist and eventlist are initialised slices the kernel reads
         // and writes within their lengths.
         let received = unsafe {
-            kqueue::kevent_timespec(&self.kqueue, &self.changes, &mut *eventlist, timeout)
+            kqueue::kevent_timespec(&*self.kqueue, &self.changes, &mut *eventlist, timeout)
         }?;
         let received = received.min(events.len());
         for (out, event) in events.iter_mut().zip(&eventlist[..received]) {
@@ -130,5 +179,111 @@ impl KqueueSys for RealKqueue {
 
     fn fileno(&self) -> RawFd {
         self.kqueue.as_raw_fd()
+    }
+
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "visionos",
+        target_os = "freebsd",
+        target_os = "dragonfly"
+    ))]
+    fn user_waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
+        Some(user::arm(self).map(|trigger| Arc::new(trigger) as Arc<dyn WakeSource>))
+    }
+}
+
+/// The waker's `EVFILT_USER` event, where the system has it (macOS since 10.6, FreeBSD
+/// since 8.1, DragonFly; NetBSD and OpenBSD use the selector's pipe, rustix exposing no
+/// `EVFILT_USER` there).
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+mod user {
+    use std::io;
+    use std::sync::Arc;
+
+    use rustix::event::Timespec;
+    use rustix::event::kqueue::{self, Event, EventFilter, EventFlags, UserDefinedFlags, UserFlags};
+    use rustix::fd::OwnedFd;
+    use selectors_core::WakeSource;
+
+    use super::RealKqueue;
+    use crate::kevent::{EV_ADD, EV_CLEAR, EV_RECEIPT, EVFILT_USER, Kevent, KqueueSys};
+
+    /// The user event's ident: the queue holds no other user event.
+    const IDENT: usize = 0;
+
+    /// Fires the user event from any thread.
+    #[derive(Debug)]
+    pub(super) struct Trigger {
+        kqueue: Arc<OwnedFd>,
+    }
+
+    /// Adds the user event, `EV_CLEAR` so that it resets once it is returned.
+    pub(super) fn arm(queue: &mut RealKqueue) -> io::Result<Trigger> {
+        let add = Kevent {
+            ident: IDENT,
+            filter: EVFILT_USER,
+            flags: EV_ADD | EV_CLEAR | EV_RECEIPT,
+            ..Kevent::default()
+        };
+        let mut receipt = [Kevent::default()];
+        let zero = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        let received = queue.kevent(&[add], &mut receipt, Some(&zero))?;
+        if let Some(err) = receipt[..received.min(1)].iter().find_map(Kevent::error) {
+            return Err(err);
+        }
+        Ok(Trigger {
+            kqueue: Arc::clone(&queue.kqueue),
+        })
+    }
+
+    impl WakeSource for Trigger {
+        fn wake(&self) -> io::Result<()> {
+            let trigger = Event::new(
+                EventFilter::User {
+                    ident: IDENT as _,
+                    flags: UserFlags::TRIGGER,
+                    user_flags: UserDefinedFlags::new(0),
+                },
+                EventFlags::empty(),
+                std::ptr::null_mut(),
+            );
+            let zero = Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            let none: &mut [Event] = &mut [];
+            // SAFETY: the change names no file descriptor (an `EVFILT_USER` event has an
+            // ident of its own), and there is no eventlist to fill; the queue's fd is kept
+            // open by the `Arc`, so the number names this queue.
+            unsafe { kqueue::kevent_timespec(&*self.kqueue, &[trigger], none, Some(&zero)) }?;
+            Ok(())
+        }
+
+        fn reset(&self) -> io::Result<()> {
+            // `EV_CLEAR`: the kernel reset the event when it returned it.
+            Ok(())
+        }
+
+        fn fd(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
+            None
+        }
+
+        fn signal_safe(&self) -> bool {
+            false
+        }
     }
 }
