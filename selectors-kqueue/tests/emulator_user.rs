@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use rustix::event::Timespec;
 use rustix::io::Errno;
 use selectors_kqueue::{
-    EV_ADD, EV_CLEAR, EV_DELETE, EVFILT_USER, Flavour, Kevent, KqueueSys, NOTE_TRIGGER,
+    EV_ADD, EV_CLEAR, EV_DELETE, EV_RECEIPT, EVFILT_USER, Flavour, Kevent, KqueueSys, NOTE_TRIGGER,
 };
-use support::{call, call_timeout, kq};
+use support::{call, call_timeout, errno, kq, raw, serial};
 
 fn user(flags: u16, fflags: u32) -> Kevent {
     Kevent {
@@ -31,6 +31,7 @@ fn user(flags: u16, fflags: u32) -> Kevent {
 }
 
 fn a_user_event_fires_on_note_trigger_and_clears<F: Flavour>() {
+    let _serial = serial();
     let mut kq = kq::<F>();
     call(&mut kq, &[user(EV_ADD | EV_CLEAR, 0)], 0).unwrap();
     assert!(
@@ -48,9 +49,12 @@ fn a_user_event_fires_on_note_trigger_and_clears<F: Flavour>() {
     call(&mut kq, &[user(EV_DELETE, 0)], 0).unwrap();
     let err = call(&mut kq, &[user(0, NOTE_TRIGGER)], 0).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(Errno::NOENT.raw_os_error()));
+    let receipt = call(&mut kq, &[user(EV_RECEIPT, NOTE_TRIGGER)], 1).unwrap();
+    assert_eq!(errno(&receipt[0]), raw(Errno::NOENT), "deleted");
 }
 
 fn a_trigger_from_another_thread_ends_a_blocked_wait<F: Flavour>() {
+    let _serial = serial();
     let mut kq = kq::<F>();
     let trigger = kq
         .user_waker()
