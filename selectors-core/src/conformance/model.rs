@@ -137,6 +137,8 @@ pub struct Model {
     /// The number the runner's next dup has (it makes the dup before the model applies
     /// [`Op::RegisterDup`], since only the kernel knows the number).
     pub next_dup_fd: RawFd,
+    /// A wake is pending: the next `select` returns at once, and takes it.
+    pub woken: bool,
 }
 
 impl Model {
@@ -155,6 +157,7 @@ impl Model {
             dup: None,
             stale: Vec::new(),
             next_dup_fd: -1,
+            woken: false,
         }
     }
 
@@ -353,7 +356,14 @@ impl Model {
                 self.stale.retain(|stale| !ends.contains(&stale.of));
                 Outcome::Done
             }
-            Op::Select { .. } => Outcome::Ready(self.ready()),
+            Op::Select { .. } => {
+                self.woken = false;
+                Outcome::Ready(self.ready())
+            }
+            Op::Wake => {
+                self.woken = true;
+                Outcome::Done
+            }
             Op::RegisterDup { ep, events, data } => {
                 self.register_dup(usize::from(ep), events, data)
             }

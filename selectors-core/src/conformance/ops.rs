@@ -147,6 +147,9 @@ pub enum Op {
     /// through the endpoint's own fd, so epoll keeps a registration it can no longer remove
     /// (epoll(7) Q6), and the dup's number is free for the next socket or dup.
     DropDup,
+    /// `wake()` through the selector's waker (made by the first such operation): the next
+    /// `select` returns at once, with whatever is ready.
+    Wake,
 }
 
 /// A raw event mask from a byte: mostly valid masks, sometimes empty or with unknown bits.
@@ -164,7 +167,7 @@ impl Op {
     /// Decodes one operation from a byte source (the seeded generator or a fuzzer's input).
     pub fn decode(next: &mut impl FnMut() -> u8) -> Op {
         let ep = |next: &mut dyn FnMut() -> u8| next() % ENDPOINTS as u8;
-        match next() % 36 {
+        match next() % 38 {
             0..=3 => Op::Select { form: next() },
             4..=7 => Op::Write {
                 ep: ep(next),
@@ -217,7 +220,8 @@ impl Op {
                 events: events_from(next()),
                 data: next(),
             },
-            _ => Op::DropDup,
+            34 | 35 => Op::DropDup,
+            _ => Op::Wake,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::BorrowRaw;
 use super::ops::random_ops;
-use super::run::{DROPPED_DUPS, REBUILDS, run_ops};
+use super::run::{DROPPED_DUPS, REBUILDS, WAKES, run_ops};
 use super::view::InterestList;
 use crate::Backend;
 
@@ -58,14 +58,16 @@ pub fn model_random_sequences<B: Backend>(view: InterestList<B>, borrow: BorrowR
     let mut operations = 0;
     let dups = DROPPED_DUPS.get();
     let rebuilds = REBUILDS.get();
+    let wakes = WAKES.get();
     for seed in first..first.saturating_add(count) {
         operations += run_seed::<B>(seed, view, borrow);
     }
     println!(
         "model: {count} sequences ({operations} operations, {} dups closed behind the \
-         selector's back, {} rebuilds) agreed on {}, seeds {first:#x}.., in {:.1?}",
+         selector's back, {} rebuilds, {} wakes) agreed on {}, seeds {first:#x}.., in {:.1?}",
         DROPPED_DUPS.get() - dups,
         REBUILDS.get() - rebuilds,
+        WAKES.get() - wakes,
         std::any::type_name::<B>(),
         start.elapsed()
     );

@@ -16,7 +16,7 @@ use super::model::{Model, Outcome, Refusal};
 use super::ops::{ENDPOINTS, NEGATIVE_FD, Op, PAIRS, UNKNOWN_FD, injected_errno, payload};
 use super::view::InterestList;
 use super::{BorrowRaw, Faulty, registrations};
-use crate::{Backend, BaseSelector, Events};
+use crate::{Backend, BaseSelector, Events, Token, Waker};
 
 /// A registered file object of a model run: an endpoint's own socket, or a borrowed alias of
 /// its fd (another object for the same fd).
@@ -45,6 +45,8 @@ thread_local! {
     pub(crate) static DROPPED_DUPS: Cell<u64> = const { Cell::new(0) };
     /// See `DROPPED_DUPS`.
     pub(crate) static REBUILDS: Cell<u64> = const { Cell::new(0) };
+    /// The wakes made through the selector's waker, likewise.
+    pub(crate) static WAKES: Cell<u64> = const { Cell::new(0) };
 }
 
 /// A model world on a real selector.
@@ -58,6 +60,10 @@ struct World<B: Backend> {
     buffer: Vec<(RawFd, Events)>,
     /// The dup of `Op::RegisterDup`, while it is open.
     dup: Option<OwnedFd>,
+    /// The selector's waker, once an `Op::Wake` asked for it.
+    waker: Option<Waker>,
+    /// Whether a wake was pending when the current operation began.
+    woken_before_select: bool,
 }
 
 /// A connected, non-blocking pair.
@@ -110,12 +116,15 @@ impl<B: Backend> World<B> {
             borrow,
             buffer: Vec::new(),
             dup: None,
+            waker: None,
+            woken_before_select: false,
         }
     }
 
     /// Makes what an operation needs before the model can say what it returns: the dup of
     /// `Op::RegisterDup`, whose number only the kernel chooses.
     fn prepare(&mut self, op: Op) {
+        self.woken_before_select = self.model.woken;
         if let Op::RegisterDup { ep, .. } = op {
             let e = usize::from(ep);
             if self.model.endpoints[e].open && self.model.dup.is_none() {
@@ -290,6 +299,17 @@ impl<B: Backend> World<B> {
                 Outcome::Done
             }
             Op::Select { form } => self.select(form, expected),
+            Op::Wake => {
+                let waker = match &self.waker {
+                    Some(waker) => waker,
+                    None => self
+                        .waker
+                        .insert(self.selector.waker().expect("creating the waker")),
+                };
+                waker.wake().expect("wake");
+                WAKES.set(WAKES.get() + 1);
+                Outcome::Done
+            }
             Op::RegisterDup { events, data, .. } => {
                 let fd = self.model.next_dup_fd;
                 let alias = ModelFile::Alias((self.borrow)(fd));
@@ -317,7 +337,9 @@ impl<B: Backend> World<B> {
     }
 
     fn select(&mut self, form: u8, expected: &Outcome) -> Outcome {
-        let something_ready = matches!(expected, Outcome::Ready(ready) if !ready.is_empty());
+        // A pending wake ends even `select(None)` at once.
+        let something_ready = matches!(expected, Outcome::Ready(ready) if !ready.is_empty())
+            || self.woken_before_select;
         let mut ready: Vec<(RawFd, Events, u32)> = match form % 4 {
             1 => {
                 let result = self
@@ -380,10 +402,15 @@ impl<B: Backend> World<B> {
             return Err(format!("the map holds {map:?}, the model {expected:?}"));
         }
         if let Some(kernel) = (self.view)(self.selector.backend().inner()) {
-            let expected: Vec<(RawFd, Events)> = expected
+            let mut expected: Vec<(RawFd, Events)> = expected
                 .iter()
                 .map(|&(fd, events, _)| (fd, events))
                 .collect();
+            // The waker's fd, where it is one, is registered for READ like any fd.
+            if let Some(fd) = self.selector.backend().fd_of(Token::WAKER) {
+                expected.push((fd, Events::READ));
+                expected.sort_unstable();
+            }
             // A kernel that keeps closed dups' registrations may still hold some of them.
             let agrees = if B::MAY_REPORT_STALE {
                 holds_live_and_some_stale(&kernel, &expected, &self.model.stale)
