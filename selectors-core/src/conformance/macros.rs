@@ -175,6 +175,11 @@ macro_rules! signal_suite {
             }
 
             #[test]
+            fn wake_from_a_signal_handler() {
+                $crate::conformance::wake_from_a_signal_handler::<$backend>(install_handler);
+            }
+
+            #[test]
             fn signal_storm_never_ends_select_early() {
                 $crate::conformance::signal_storm_never_ends_select_early::<$backend>(
                     install_handler,

@@ -30,11 +30,12 @@ pub type InstallHandler = fn();
 static CAUGHT: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn count_signal(_signal: c_int) {
-    // Only an atomic increment: async-signal-safe.
+    // Only an atomic increment and, when a case asked for it, a wake: async-signal-safe.
     CAUGHT.fetch_add(1, Ordering::Relaxed);
+    super::signal_wake::wake_from_handler();
 }
 
-/// A handler that only counts the signals it catches, installed **without** `SA_RESTART`, so a
+/// A handler that counts the signals it catches (and wakes a waker a case handed it), installed **without** `SA_RESTART`, so a
 /// blocked `select` fails with `EINTR`.
 pub fn counting_sigaction() -> SigAction {
     SigAction::new(
