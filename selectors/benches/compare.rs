@@ -2,7 +2,7 @@
 //! backend of ours, on the raw rustix floors, on mio and on polling, in one run.
 //!
 //! ```text
-//! cargo bench -p selectors --bench compare -- [--quick] [--smallest] [--wall] [--only wN]
+//! cargo bench -p selectors-io --bench compare -- [--quick] [--smallest] [--wall] [--only wN]
 //! ```
 //!
 //! Implementations are interleaved (A B C …, then reversed, then rotated by one, repeated) so

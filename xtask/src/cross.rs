@@ -13,10 +13,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::Result;
 use crate::cmd::Cmd;
 use crate::rustup;
 use crate::targets::{self, Backend, NIGHTLY, TARGETS, Target, Toolchain};
+use crate::{FACADE, Result};
 
 /// Runs the rows named in `args`, or all of them.
 pub(crate) fn run(args: &[String]) -> Result {
@@ -189,7 +189,7 @@ impl Checker<'_> {
             let cmd = self.cargo("check").args([
                 "--quiet",
                 "--package",
-                "selectors",
+                FACADE,
                 "--no-default-features",
                 "--features",
                 backend.feature(),
@@ -238,7 +238,7 @@ fn is_absent_backend(stderr: &str) -> bool {
         .filter_map(|(_, rest)| rest.split_once('`'))
         .map(|(krate, _)| krate)
         .collect();
-    failed == ["selectors"] && stderr.contains(NO_BACKEND_ERROR)
+    failed == [FACADE] && stderr.contains(NO_BACKEND_ERROR)
 }
 
 /// The facade's compile error when a build has no backend usable on its target.
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn an_absent_backend_is_the_facade_failing_alone_with_its_error() {
         let facade = format!(
-            "error: {NO_BACKEND_ERROR} ...\nerror: could not compile `selectors` (lib) due to 1 previous error\n"
+            "error: {NO_BACKEND_ERROR} ...\nerror: could not compile `{FACADE}` (lib) due to 1 previous error\n"
         );
         assert!(is_absent_backend(&facade));
         let backend_broken = format!(
@@ -259,7 +259,7 @@ mod tests {
         );
         assert!(!is_absent_backend(&backend_broken));
         let other_facade_error =
-            "error[E0433]: failed to resolve\nerror: could not compile `selectors` (lib)\n";
-        assert!(!is_absent_backend(other_facade_error));
+            format!("error[E0433]: failed to resolve\nerror: could not compile `{FACADE}` (lib)\n");
+        assert!(!is_absent_backend(&other_facade_error));
     }
 }

@@ -40,7 +40,7 @@ Commands:
   tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
                   comments, [lints] workspace = true, no todo!/unimplemented!/#[ignore],
                   file sizes, one conformance suite per backend
-  bench [ARGS]    cargo bench -p selectors --bench compare -- ARGS
+  bench [ARGS]    cargo bench -p selectors-io --bench compare -- ARGS
   stress [--seconds N] [--seed S]
                   Model-checked random operation sequences on every backend, in parallel,
                   for N seconds (10 by default); prints the sequences each ran
@@ -49,6 +49,10 @@ Commands:
                   installing the nightly toolchain and cargo-fuzz if missing
   help            This text
 ";
+
+/// The facade's package name (its directory is `selectors/`, its library `selectors`): the
+/// crates.io name `selectors` belongs to another crate.
+const FACADE: &str = "selectors-io";
 
 /// The result of a command; the error is the message shown to the user.
 type Result<T = ()> = std::result::Result<T, String>;

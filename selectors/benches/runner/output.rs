@@ -159,10 +159,10 @@ pub(crate) fn write_docs(header: &str, tables: &[&Table], checks: &[Check]) {
     let doc = format!(
         "# Benchmarks\n\n\
          Reproduce with `cargo xtask bench` (full sweep, a few minutes) or `cargo xtask bench \
-         --quick` (under two minutes); both run `cargo bench -p selectors --bench compare`, \
+         --quick` (under two minutes); both run `cargo bench -p selectors-io --bench compare`, \
          which prints these tables and rewrites this file and the charts. The workloads are in \
          `selectors/benches/workloads/` (W1 follows libevent's `test/bench.c`); criterion \
-         runs the same workloads with `cargo bench -p selectors --bench suite`.\n\n\
+         runs the same workloads with `cargo bench -p selectors-io --bench suite`.\n\n\
          {header}\n\
          ![W1: µs per round against N](bench-w1.svg)\n\n\
          ![W3: ns per wait against N](bench-w3.svg)\n\n\
