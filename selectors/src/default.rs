@@ -195,7 +195,9 @@ fn invalid_choice(name: &str, source: Option<&str>) -> io::Error {
     } else {
         "is not a selectors backend"
     };
-    let source = source.map(|source| format!(" (from {source})")).unwrap_or_default();
+    let source = source
+        .map(|source| format!(" (from {source})"))
+        .unwrap_or_default();
     io::Error::new(
         io::ErrorKind::InvalidInput,
         format!(
@@ -264,7 +266,10 @@ impl Backend for DefaultBackend {
 
 impl fmt::Debug for DefaultBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        dispatch!(self.0, |ref backend| f.debug_tuple("DefaultBackend").field(backend).finish())
+        dispatch!(self.0, |ref backend| f
+            .debug_tuple("DefaultBackend")
+            .field(backend)
+            .finish())
     }
 }
 

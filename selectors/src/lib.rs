@@ -72,10 +72,25 @@ macro_rules! cfg_any_backend_feature {
     )*};
 }
 
-cfg_any_backend_feature! {
-    mod default;
-    mod host;
+// Module declarations stay outside macro calls, where rustfmt can see them.
+#[cfg(any(
+    feature = "select",
+    feature = "poll",
+    feature = "epoll",
+    feature = "devpoll",
+    feature = "kqueue"
+))]
+mod default;
+#[cfg(any(
+    feature = "select",
+    feature = "poll",
+    feature = "epoll",
+    feature = "devpoll",
+    feature = "kqueue"
+))]
+mod host;
 
+cfg_any_backend_feature! {
     pub use default::{BACKEND_ENV, DefaultBackend, DefaultSelector, available_backends};
 }
 

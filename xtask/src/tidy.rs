@@ -6,6 +6,8 @@
 //! - every `unsafe` block or impl, anywhere, has a `// SAFETY:` comment right above it;
 //! - every crate's `Cargo.toml` has `[lints] workspace = true`;
 //! - no `todo!(`, `unimplemented!(` or `#[ignore` in any code;
+//! - no `mod name;` inside a macro call or `macro_rules!` body: rustfmt does not look inside
+//!   macros, so it would never format that file (gate the declaration with `#[cfg]` instead);
 //! - files stay small: a warning over [`WARN_LINES`], an error over [`MAX_LINES`];
 //! - every backend crate, and the facade for `DefaultSelector`, runs the conformance suite:
 //!   `tests/conformance.rs` calls `conformance_suite!`.
@@ -162,6 +164,13 @@ fn check_source(path: &Path, source: &str, report: &mut Report) {
     let raw: Vec<&str> = source.lines().collect();
     let masked = code::code_lines(source);
     let unsafe_allowed = !is_crate_src(path) || is_sys(path);
+    for line in code::mods_in_macros(&masked) {
+        report.error(
+            path,
+            line,
+            "`mod` declaration inside a macro: rustfmt never formats the file it names",
+        );
+    }
     for (i, line) in masked.iter().enumerate() {
         for banned in ["todo!(", "unimplemented!(", "#[ignore"] {
             if line.contains(banned) {

@@ -2,7 +2,16 @@
 //! `kevent(2)` call ([`real`], on kqueue systems) and the raw-fd queries the emulated kernel
 //! makes on descriptors it does not own ([`raw`]).
 
-crate::cfg_kqueue! {
-    pub(crate) mod real;
-}
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+pub(crate) mod real;
 pub(crate) mod raw;

@@ -52,7 +52,11 @@ fn to_kernel(change: &Kevent) -> io::Result<Event> {
         _ => return Err(Errno::INVAL.into()),
     };
     let udata = ptr::without_provenance_mut(change.udata);
-    Ok(Event::new(filter, EventFlags::from_bits_retain(change.flags), udata))
+    Ok(Event::new(
+        filter,
+        EventFlags::from_bits_retain(change.flags),
+        udata,
+    ))
 }
 
 fn from_kernel(event: &Event) -> Kevent {

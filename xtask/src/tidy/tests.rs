@@ -85,6 +85,42 @@ fn placeholders_and_ignored_tests_are_refused() {
 }
 
 #[test]
+fn a_module_file_is_declared_outside_macros() {
+    let hidden = [
+        ("//! M.\ncfg_x! {\n    mod a;\n}\n", 3),
+        ("//! M.\ncfg_x!(\n    pub(crate) mod a;\n);\n", 3),
+        (
+            "//! M.\nmacro_rules! m {\n    ($m:ident) => {\n        mod $m;\n    };\n}\n",
+            4,
+        ),
+    ];
+    for (source, line) in hidden {
+        assert_eq!(
+            errors("selectors/src/lib.rs", source),
+            [format!(
+                "selectors/src/lib.rs:{line}: `mod` declaration inside a macro: rustfmt never \
+                 formats the file it names"
+            )],
+            "{source}"
+        );
+    }
+    let visible = [
+        "//! M.\n#[cfg(unix)]\nmod a;\ncfg_x! {\n    pub use a::A;\n}\n",
+        // Inline modules name no file; attributes and arrays are not macro calls.
+        "//! M.\ncfg_x! {\n    pub mod a {\n        pub use b::*;\n    }\n}\n",
+        "//! M.\n#[cfg(any(unix))]\nmod a;\nconst X: [u8; 1] = [0];\nmod b;\n",
+        "//! M.\n// cfg_x! { mod a; }\nconst S: &str = \"m! { mod a; }\";\n",
+        "//! M.\nif a != b { mod_count(); }\nmod c;\n",
+    ];
+    for source in visible {
+        assert!(
+            errors("selectors/src/lib.rs", source).is_empty(),
+            "{source}"
+        );
+    }
+}
+
+#[test]
 fn file_size_budget() {
     let mut report = Report::default();
     let body = |n| format!("//! F.\n{}", "x();\n".repeat(n - 1));
