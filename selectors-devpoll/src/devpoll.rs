@@ -95,13 +95,13 @@ pub trait DevpollSys: Sized {
 
 /// Python's `selectors.DevpollSelector`: a [`BaseSelector`](selectors_core::BaseSelector)
 /// over [`DevpollBackend`] on the real `/dev/poll`.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(have_devpoll)]
 pub type DevpollSelector<F, T = ()> = selectors_core::BaseSelector<DevpollBackend, F, T>;
 
 /// A `/dev/poll` interest set `D` and the buffer `DP_POLL` fills.
 ///
 /// `D` is the real device (the default) or [`EmulatedDevpoll`](crate::EmulatedDevpoll).
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(have_devpoll)]
 pub struct DevpollBackend<D = crate::RealDevpoll> {
     devpoll: D,
     /// Filled by `DP_POLL`; at least as long as the number of registrations (and never
@@ -114,7 +114,7 @@ pub struct DevpollBackend<D = crate::RealDevpoll> {
 ///
 /// `D` is [`EmulatedDevpoll`](crate::EmulatedDevpoll) here: the real device exists only on
 /// illumos and Solaris.
-#[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+#[cfg(not(have_devpoll))]
 pub struct DevpollBackend<D> {
     devpoll: D,
     /// Filled by `DP_POLL`; at least as long as the number of registrations (and never
@@ -237,12 +237,14 @@ impl<D: DevpollSys> Backend for DevpollBackend<D> {
 
 /// The selector is `Send` whenever its file objects and data are: checked at compile time,
 /// over the emulated device here and the real one where it exists.
+#[cfg(any(feature = "emulated", have_devpoll))]
 const _: () = {
     const fn assert_send<S: Send>() {}
+    #[cfg(feature = "emulated")]
     assert_send::<
         selectors_core::BaseSelector<DevpollBackend<crate::EmulatedDevpoll>, rustix::fd::OwnedFd>,
     >();
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(have_devpoll)]
     assert_send::<DevpollSelector<rustix::fd::OwnedFd>>();
 };
 

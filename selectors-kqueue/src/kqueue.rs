@@ -73,20 +73,9 @@ macro_rules! backend_struct {
     };
 }
 
-crate::cfg_kqueue! {
-    backend_struct!(crate::RealKqueue);
-}
-#[cfg(not(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-)))]
+#[cfg(have_kqueue)]
+backend_struct!(crate::RealKqueue);
+#[cfg(not(have_kqueue))]
 backend_struct!();
 
 impl<K: KqueueSys> KqueueBackend<K> {

@@ -23,14 +23,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(unix)]
 mod poll;
 #[cfg(unix)]
 mod sys;
 
-#[cfg(unix)]
-pub use poll::{PollBackend, PollSelector};
+cfg_poll! {
+    pub use poll::{PollBackend, PollSelector};
+}
 
 #[doc(no_inline)]
 pub use selectors_core::{
@@ -39,12 +41,13 @@ pub use selectors_core::{
 };
 
 /// Expands its items only on targets that have this backend (every Unix), so other crates gate
-/// their use of it without repeating the OS list.
+/// their use of it without repeating the OS list; on docs.rs each item is labelled "Unix".
 #[macro_export]
 macro_rules! cfg_poll {
     ($($item:item)*) => {
         $(
             #[cfg(unix)]
+            #[cfg_attr(docsrs, doc(cfg(unix)))]
             $item
         )*
     };

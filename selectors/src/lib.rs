@@ -56,6 +56,11 @@
 //! [`selectors`]: https://docs.python.org/3/library/selectors.html
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(have_select, have_epoll, have_devpoll, have_kqueue)))
+)]
 
 /// Expands its items when at least one backend feature is on; with none, the build stops at
 /// the `compile_error!` below, alone.
@@ -111,51 +116,61 @@ pub use selectors_core::{
     OwnedFd, RawFd, RegisterError, Result, SelectorKey, SelectorMap, Target,
 };
 
-#[cfg(feature = "kqueue")]
+#[cfg(all(feature = "kqueue", have_kqueue))]
 selectors_kqueue::cfg_kqueue! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "kqueue")))]
     pub use selectors_kqueue::{KqueueBackend, KqueueSelector};
 
     /// The kqueue backend crate, `selectors-kqueue`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "kqueue")))]
     pub mod kqueue {
         pub use selectors_kqueue::*;
     }
 }
 
-#[cfg(feature = "epoll")]
+#[cfg(all(feature = "epoll", have_epoll))]
 selectors_epoll::cfg_epoll! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "epoll")))]
     pub use selectors_epoll::{EpollBackend, EpollSelector};
 
     /// The epoll backend crate, `selectors-epoll`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "epoll")))]
     pub mod epoll {
         pub use selectors_epoll::*;
     }
 }
 
-#[cfg(feature = "devpoll")]
+#[cfg(all(feature = "devpoll", have_devpoll))]
 selectors_devpoll::cfg_devpoll! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "devpoll")))]
     pub use selectors_devpoll::{DevpollBackend, DevpollSelector};
 
     /// The /dev/poll backend crate, `selectors-devpoll`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "devpoll")))]
     pub mod devpoll {
         pub use selectors_devpoll::*;
     }
 }
 
-#[cfg(feature = "poll")]
+#[cfg(all(feature = "poll", unix))]
 selectors_poll::cfg_poll! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "poll")))]
     pub use selectors_poll::{PollBackend, PollSelector};
 
     /// The poll backend crate, `selectors-poll`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "poll")))]
     pub mod poll {
         pub use selectors_poll::*;
     }
 }
 
-#[cfg(feature = "select")]
+#[cfg(all(feature = "select", have_select))]
 selectors_select::cfg_select! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "select")))]
     pub use selectors_select::{SelectBackend, SelectSelector};
 
     /// The select backend crate, `selectors-select`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "select")))]
     pub mod select {
         pub use selectors_select::*;
     }

@@ -10,12 +10,15 @@
 //!   macros, so it would never format that file (gate the declaration with `#[cfg]` instead);
 //! - files stay small: a warning over [`WARN_LINES`], an error over [`MAX_LINES`];
 //! - every backend crate, and the facade for `DefaultSelector`, runs the conformance suite:
-//!   `tests/conformance.rs` calls `conformance_suite!`.
+//!   `tests/conformance.rs` calls `conformance_suite!`;
+//! - each backend's list of operating systems is the same in its `build.rs`, its `cfg_*!`
+//!   macro, and the facade's `build.rs` and `Cargo.toml` ([`os_lists`]).
 //!
 //! The rules look at code only: comments and string contents are blanked first
 //! ([`code::code_lines`]), so prose may say "unsafe" freely.
 
 mod code;
+mod os_lists;
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -64,6 +67,7 @@ pub(crate) fn run() -> Result {
             ),
         }
     }
+    os_lists::check(root, &members, &mut report)?;
     for path in FORBID_UNSAFE {
         let source = read(&root.join(path))?;
         if !code::code_lines(&source)

@@ -176,3 +176,57 @@ fn words_and_paths() {
     assert!(!is_crate_src(Path::new("selectors/tests/t.rs")));
     assert!(!is_crate_src(Path::new("xtask/src/main.rs")));
 }
+
+#[test]
+fn os_lists_are_read_from_build_scripts_macros_and_manifests() {
+    let build = r#"//! B.
+const ALIASES: &[(&str, &[&str])] = &[
+    (
+        "have_x",
+        &[
+            "linux",
+            "macos",
+        ],
+    ),
+    ("fixed", &["solaris"]),
+];
+fn main() {}
+"#;
+    let aliases = os_lists::build_aliases(build);
+    assert_eq!(aliases["have_x"], ["linux", "macos"]);
+    assert_eq!(aliases["fixed"], ["solaris"]);
+
+    let lib = r#"macro_rules! cfg_x {
+    (@os [$($os:literal),* $(,)?] $item:item) => {};
+    ($($item:item)*) => {
+        $crate::cfg_x! {
+            @os [
+                "linux",
+                "macos",
+            ]
+            $($item)*
+        }
+    };
+}
+"#;
+    assert_eq!(
+        os_lists::macro_list(lib, "cfg_x").unwrap(),
+        ["linux", "macos"]
+    );
+    let unix_only = "macro_rules! cfg_poll {\n    ($($item:item)*) => {};\n}\n";
+    assert_eq!(os_lists::macro_list(unix_only, "cfg_poll"), None);
+
+    let manifest = r#"[dependencies]
+a = "1"
+
+[target.'cfg(any(target_os = "linux", target_os = "macos"))'.dependencies]
+# A comment.
+selectors-x = { workspace = true }
+
+[target.'cfg(unix)'.dependencies]
+selectors-poll = { workspace = true }
+"#;
+    let tables = os_lists::target_tables(manifest);
+    assert_eq!(tables["selectors-x"], ["linux", "macos"]);
+    assert_eq!(tables.len(), 1, "{tables:?}");
+}
