@@ -10,9 +10,9 @@
 //!   the `EINTR` retry against a monotonic deadline (PEP 475);
 //! - with the `conformance` feature, the test suite every backend must pass.
 //!
-//! Applications use the `selectors` facade crate (which picks `DefaultSelector`) or one
-//! backend crate (`selectors-epoll`, `selectors-poll`, ...), each of which re-exports this
-//! crate's types.
+//! Applications use the `selectors-io` facade crate, imported as `selectors` (it picks
+//! `DefaultSelector`), or one backend crate (`selectors-epoll`, `selectors-poll`, ...), each
+//! of which re-exports this crate's types.
 //!
 //! [`selectors`]: https://docs.python.org/3/library/selectors.html
 #![forbid(unsafe_code)]

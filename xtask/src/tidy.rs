@@ -12,13 +12,16 @@
 //! - every backend crate, and the facade for `DefaultSelector`, runs the conformance suite:
 //!   `tests/conformance.rs` calls `conformance_suite!`;
 //! - each backend's list of operating systems is the same in its `build.rs`, its `cfg_*!`
-//!   macro, and the facade's `build.rs` and `Cargo.toml` ([`os_lists`]).
+//!   macro, and the facade's `build.rs` and `Cargo.toml` ([`os_lists`]);
+//! - every published crate has a `description`, a `README.md` of its own, and copies of the
+//!   top-level licence files ([`packages`]).
 //!
 //! The rules look at code only: comments and string contents are blanked first
 //! ([`code::code_lines`]), so prose may say "unsafe" freely.
 
 mod code;
 mod os_lists;
+mod packages;
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -68,6 +71,7 @@ pub(crate) fn run() -> Result {
         }
     }
     os_lists::check(root, &members, &mut report)?;
+    packages::check(root, &members, &mut report)?;
     for path in FORBID_UNSAFE {
         let source = read(&root.join(path))?;
         if !code::code_lines(&source)

@@ -230,3 +230,18 @@ selectors-poll = { workspace = true }
     assert_eq!(tables["selectors-x"], ["linux", "macos"]);
     assert_eq!(tables.len(), 1, "{tables:?}");
 }
+
+#[test]
+fn package_fields() {
+    let manifest =
+        "[package]\nname = \"a\"\nreadme = \"README.md\"\n\n[dependencies]\nreadme = \"x\"\n";
+    assert_eq!(
+        packages::package_value(manifest, "readme").as_deref(),
+        Some("README.md")
+    );
+    assert_eq!(packages::package_value(manifest, "description"), None);
+    assert!(packages::is_published(manifest));
+    assert!(!packages::is_published(
+        "[package]\nname = \"xtask\"\npublish = false\n"
+    ));
+}
