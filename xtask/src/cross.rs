@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::cmd::Cmd;
+use crate::cmd::{self, Cmd};
 use crate::rustup;
 use crate::targets::{self, Backend, NIGHTLY, TARGETS, Target, Toolchain};
 use crate::{FACADE, Result};
@@ -33,7 +33,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         true => rustup::ensure_nightly(),
         false => Ok(()),
     };
-    let nightly_dir = target_dir()?.join(NIGHTLY);
+    let nightly_dir = cmd::target_dir()?.join(NIGHTLY);
 
     let mut lines = Vec::new();
     let mut failures = Vec::new();
@@ -102,30 +102,6 @@ fn selected(args: &[String]) -> Result<Vec<&'static Target>> {
             })
         })
         .collect()
-}
-
-/// The workspace's target directory, as cargo resolves it (`CARGO_TARGET_DIR`, config, or
-/// `target/`). The nightly rows build in a subdirectory of it: a different compiler would
-/// otherwise invalidate the stable rows' shared build-script and proc-macro artifacts.
-fn target_dir() -> Result<PathBuf> {
-    let metadata = Cmd::cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .read()?;
-    let key = "\"target_directory\":\"";
-    let start = metadata
-        .find(key)
-        .map(|i| i + key.len())
-        .ok_or("no target_directory in `cargo metadata`")?;
-    let mut dir = String::new();
-    let mut chars = metadata[start..].chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Ok(PathBuf::from(dir)),
-            '\\' => dir.extend(chars.next()),
-            c => dir.push(c),
-        }
-    }
-    Err("unterminated target_directory in `cargo metadata`".to_owned())
 }
 
 struct Checker<'a> {

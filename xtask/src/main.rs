@@ -15,11 +15,14 @@ mod bench;
 mod ci;
 mod cmd;
 mod cross;
+mod docs;
 mod fuzz;
+mod msrv;
 mod rustup;
 mod stress;
 mod targets;
 mod tidy;
+mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,13 +36,20 @@ Usage: cargo xtask <COMMAND> [ARGS]
 Commands:
   ci [--keep-going]
                   Everything CI checks, stopping at the first failure (or not, with
-                  --keep-going): fmt, tidy, clippy, test, doc, cross, and a benchmark smoke
-                  run; prints a timing summary
+                  --keep-going): fmt, tidy, clippy, test, doc, msrv, package (cargo package,
+                  verified), docs.rs, cross, and a benchmark smoke run; prints a timing
+                  summary
   cross [TARGET]  For every target of xtask/src/targets.rs (or only those named): install
                   it if missing, cargo check + clippy, and which backends compile there
+  docs [TARGET]   Every published crate's documentation as docs.rs builds it (nightly,
+                  --cfg docsrs), for each target of its [package.metadata.docs.rs], with
+                  warnings denied
+  msrv            The published libraries checked with the rust-version toolchain
+                  (installed if missing), against Cargo.lock
   tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
                   comments, [lints] workspace = true, no todo!/unimplemented!/#[ignore],
-                  file sizes, one conformance suite per backend
+                  no `mod x;` inside macros, file sizes, one conformance suite per
+                  backend, one OS list per backend, what each published crate ships
   bench [ARGS]    cargo bench -p selectors-io --bench compare -- ARGS
   stress [--seconds N] [--seed S]
                   Model-checked random operation sequences on every backend, in parallel,
@@ -64,6 +74,8 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("ci") => ci::run(&rest),
         Some("cross") => cross::run(&rest),
+        Some("docs") => docs::run(&rest),
+        Some("msrv") => no_arguments("msrv", &rest).and_then(|()| msrv::run()),
         Some("tidy") => no_arguments("tidy", &rest).and_then(|()| tidy::run()),
         Some("bench") => bench::run(&rest),
         Some("stress") => stress::run(&rest),

@@ -23,6 +23,8 @@ mod code;
 mod os_lists;
 mod packages;
 
+pub(crate) use packages::{is_published, package_value};
+
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -121,7 +123,7 @@ fn located(path: &Path, line: usize, message: &str) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<String> {
+pub(crate) fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
@@ -264,7 +266,7 @@ fn has_safety_comment(raw: &[&str], masked: &[String], at: usize) -> bool {
 }
 
 /// The `members = [...]` of the root manifest (plain paths; globs are not used here).
-fn workspace_members(manifest: &str) -> Result<Vec<String>> {
+pub(crate) fn workspace_members(manifest: &str) -> Result<Vec<String>> {
     let start = manifest
         .find("members")
         .and_then(|i| manifest[i..].find('[').map(|j| i + j + 1))

@@ -46,12 +46,12 @@ pub(super) fn check(root: &Path, members: &[String], report: &mut Report) -> Res
 }
 
 /// Whether the manifest lets the crate be published (no `publish = false`).
-pub(super) fn is_published(manifest: &str) -> bool {
+pub(crate) fn is_published(manifest: &str) -> bool {
     package_value(manifest, "publish").as_deref() != Some("false")
 }
 
 /// The value of `key` in the `[package]` table, unquoted.
-pub(super) fn package_value(manifest: &str, key: &str) -> Option<String> {
+pub(crate) fn package_value(manifest: &str, key: &str) -> Option<String> {
     let mut in_package = false;
     for line in manifest.lines().map(str::trim) {
         if line.starts_with('[') {
