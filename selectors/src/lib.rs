@@ -2,6 +2,9 @@
 //! `select(2)`, `poll(2)`, Linux's `epoll`, illumos and Solaris's `/dev/poll`, and the BSDs'
 //! and Apple's `kqueue`.
 //!
+//! The package is `selectors-io` (`cargo add selectors-io`); its library is named `selectors`,
+//! as Python's module is.
+//!
 //! Register file objects (anything [`AsFd`]: sockets, pipes, `OwnedFd`, ...) with the
 //! [`Events`] to watch and some data of your own, then [`select`](BaseSelector::select) to
 //! get the ready ones back. [`DefaultSelector`] picks the most efficient backend of the
@@ -37,10 +40,10 @@
 //! Android, the BSDs, Apple's systems); on illumos and Solaris the C library's `fd_set` ends
 //! at `FD_SETSIZE`, and `register` refuses a larger fd with [`Error::FdOutOfRange`].
 //!
-//! Each backend is a crate of its own (`selectors-epoll`, ...) that decides which targets
-//! have it; this crate re-exports the ones the target has, as `EpollSelector` and
-//! `EpollBackend` and as a module (`selectors::epoll`), and has one cargo feature per backend
-//! (`select`, `poll`, `epoll`, `devpoll`, `kqueue`, all on by default). A build whose enabled
+//! Each backend is a crate of its own (`selectors-epoll`, ...), a dependency of this one only
+//! on the targets that have it; this crate re-exports the ones the target has, as
+//! `EpollSelector` and `EpollBackend` and as a module (`selectors::epoll`), and has one cargo
+//! feature per backend (`select`, `poll`, `epoll`, `devpoll`, `kqueue`, all on by default). A build whose enabled
 //! features leave no backend for the target fails to compile with a message saying so.
 //!
 //! # Choosing the backend
