@@ -10,13 +10,14 @@
 //!   the `EINTR` retry against a monotonic deadline (PEP 475);
 //! - with the `conformance` feature, the test suite every backend must pass.
 //!
-//! Applications use the `selectors` facade crate (which picks `DefaultSelector`) or one
-//! backend crate (`selectors-epoll`, `selectors-poll`, ...), each of which re-exports this
-//! crate's types.
+//! Applications use the `selectors-io` facade crate, imported as `selectors` (it picks
+//! `DefaultSelector`), or one backend crate (`selectors-epoll`, `selectors-poll`, ...), each
+//! of which re-exports this crate's types.
 //!
 //! [`selectors`]: https://docs.python.org/3/library/selectors.html
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod error;
@@ -31,6 +32,7 @@ mod wait;
 mod waker;
 
 #[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
 
 pub use backend::{Backend, Registration, Token};

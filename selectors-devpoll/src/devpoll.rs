@@ -95,7 +95,7 @@ pub trait DevpollSys: Sized {
 
 /// Python's `selectors.DevpollSelector`: a [`BaseSelector`](selectors_core::BaseSelector)
 /// over [`DevpollBackend`] on the real `/dev/poll`.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(have_devpoll)]
 pub type DevpollSelector<F, T = ()> =
     selectors_core::BaseSelector<DevpollBackend<crate::RealDevpoll>, F, T>;
 
@@ -280,12 +280,14 @@ impl<D: DevpollSys + AsFd> AsFd for DevpollBackend<D> {
 
 /// The selector is `Send` whenever its file objects and data are: checked at compile time,
 /// over the emulated device here and the real one where it exists.
+#[cfg(any(feature = "emulated", have_devpoll))]
 const _: () = {
     const fn assert_send<S: Send>() {}
+    #[cfg(feature = "emulated")]
     assert_send::<
         selectors_core::BaseSelector<DevpollBackend<crate::EmulatedDevpoll>, rustix::fd::OwnedFd>,
     >();
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(have_devpoll)]
     assert_send::<DevpollSelector<rustix::fd::OwnedFd>>();
 };
 

@@ -39,8 +39,9 @@
 //!   `x86_64-pc-solaris`, including its test of the `pollfd` and `dvpoll` layouts; it **runs
 //!   for real** only in the OmniOS and Solaris CI jobs, where the conformance suite and this
 //!   crate's own cases use the real device.
-//! - [`EmulatedDevpoll`] is an **emulation** of the `/dev/poll` driver over `poll(2)`, written
-//!   from the illumos and Solaris poll(7D) manual pages. On Linux the backend logic, the whole
+//! - [`EmulatedDevpoll`] (cargo feature `emulated`, off by default) is an **emulation** of the
+//!   `/dev/poll` driver over `poll(2)`, written from the illumos and Solaris poll(7D) manual
+//!   pages. On Linux the backend logic, the whole
 //!   conformance suite, the signal cases and this crate's own cases run against it: they
 //!   exercise the logic, not a real `/dev/poll`.
 //! - The backend logic is also unit-tested against a scripted device that records each write
@@ -50,7 +51,7 @@
 //! still compiles everywhere so that `cargo test --workspace` works on every host.
 //!
 //! ```
-//! # #[cfg(unix)] {
+//! # #[cfg(all(unix, feature = "emulated"))] {
 //! use std::io::Write;
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
@@ -69,12 +70,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Without the feature, the links to `EmulatedDevpoll` in these docs have no target; docs.rs builds with
+// every feature.
+#![cfg_attr(not(feature = "emulated"), allow(rustdoc::broken_intra_doc_links))]
+#![cfg_attr(docsrs, doc(auto_cfg(hide(have_devpoll))))]
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
 #[cfg(unix)]
 mod devpoll;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
 mod emulated;
 #[cfg(unix)]
 #[allow(unsafe_code)]
@@ -85,12 +91,14 @@ pub use devpoll::{
     DevpollBackend, DevpollSys, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLREMOVE,
     PollFdRecord,
 };
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "emulated"))))]
 pub use emulated::EmulatedDevpoll;
 
 /// A [`BaseSelector`] over [`DevpollBackend`] on the **emulated** device ([`EmulatedDevpoll`]),
 /// for running the /dev/poll logic where there is no `/dev/poll`. Not the real kernel.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "emulated"))))]
 pub type EmulatedDevpollSelector<F, T = ()> = BaseSelector<DevpollBackend<EmulatedDevpoll>, F, T>;
 
 cfg_devpoll! {
@@ -107,12 +115,27 @@ pub use selectors_core::{
 
 /// Expands its items only on targets that have `/dev/poll` (illumos and Solaris), so other
 /// crates gate their use of this backend without repeating the OS list.
+///
+/// The list is the one `build.rs` sets this crate's own cfg from; on docs.rs each item is
+/// labelled with these systems.
 #[macro_export]
 macro_rules! cfg_devpoll {
+    // Each item in turn, with the list of systems: a list cannot repeat inside the items'
+    // repetition.
+    (@os [$($os:literal),* $(,)?] $item:item $($rest:item)*) => {
+        #[cfg(any($(target_os = $os),*))]
+        #[cfg_attr(docsrs, doc(cfg(any($(target_os = $os),*))))]
+        $item
+        $crate::cfg_devpoll! { @os [$($os),*] $($rest)* }
+    };
+    (@os [$($os:literal),* $(,)?]) => {};
     ($($item:item)*) => {
-        $(
-            #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-            $item
-        )*
+        $crate::cfg_devpoll! {
+            @os [
+                "illumos",
+                "solaris",
+            ]
+            $($item)*
+        }
     };
 }

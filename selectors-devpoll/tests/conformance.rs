@@ -1,7 +1,7 @@
 //! The conformance suite on the devpoll backend: on Linux against the emulated `/dev/poll`
 //! (an emulation over `poll(2)`, not the real kernel), on illumos and Solaris against the real
 //! device.
-#![cfg(any(target_os = "linux", target_os = "illumos", target_os = "solaris"))]
+#![cfg(any(target_os = "linux", have_devpoll))]
 
 // CPython runs its many-fds case for DevpollSelector: it is one of the "scalable" selectors.
 #[cfg(target_os = "linux")]
@@ -11,7 +11,7 @@ selectors_core::conformance_suite!(
     scalable
 );
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(have_devpoll)]
 selectors_core::conformance_suite!(
     devpoll,
     selectors_devpoll::DevpollBackend<selectors_devpoll::RealDevpoll>,

@@ -1,6 +1,6 @@
 //! The devpoll backend's own cases: on Linux against the emulated device, on illumos and
 //! Solaris against the real `/dev/poll`.
-#![cfg(any(target_os = "linux", target_os = "illumos", target_os = "solaris"))]
+#![cfg(any(target_os = "linux", have_devpoll))]
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -14,7 +14,7 @@ use selectors_devpoll::{
 
 #[cfg(target_os = "linux")]
 type Sys = selectors_devpoll::EmulatedDevpoll;
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(have_devpoll)]
 type Sys = selectors_devpoll::RealDevpoll;
 
 type Devpoll = DevpollBackend<Sys>;

@@ -27,7 +27,7 @@
 //! `cargo test --workspace` works on every host.
 //!
 //! ```
-//! # #[cfg(any(target_os = "linux", target_os = "android"))] {
+//! # #[cfg(have_epoll)] {
 //! use std::io::Write;
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
@@ -45,21 +45,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(docsrs, doc(auto_cfg(hide(have_epoll))))]
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(have_epoll)]
 mod epoll;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(have_epoll)]
 mod millis;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(have_epoll)]
 #[allow(unsafe_code)]
 mod sys;
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub use epoll::{EpollBackend, EpollSelector};
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub use millis::EpollMillisBackend;
+cfg_epoll! {
+    pub use epoll::{EpollBackend, EpollSelector};
+    pub use millis::EpollMillisBackend;
+}
 
 #[doc(no_inline)]
 pub use selectors_core::{
@@ -70,12 +72,27 @@ pub use selectors_core::{
 
 /// Expands its items only on targets that have epoll (Linux and Android), so other crates
 /// gate their use of this backend without repeating the OS list.
+///
+/// The list is the one `build.rs` sets this crate's own cfg from; on docs.rs each item is
+/// labelled with these systems.
 #[macro_export]
 macro_rules! cfg_epoll {
+    // Each item in turn, with the list of systems: a list cannot repeat inside the items'
+    // repetition.
+    (@os [$($os:literal),* $(,)?] $item:item $($rest:item)*) => {
+        #[cfg(any($(target_os = $os),*))]
+        #[cfg_attr(docsrs, doc(cfg(any($(target_os = $os),*))))]
+        $item
+        $crate::cfg_epoll! { @os [$($os),*] $($rest)* }
+    };
+    (@os [$($os:literal),* $(,)?]) => {};
     ($($item:item)*) => {
-        $(
-            #[cfg(any(target_os = "linux", target_os = "android"))]
-            $item
-        )*
+        $crate::cfg_epoll! {
+            @os [
+                "linux",
+                "android",
+            ]
+            $($item)*
+        }
     };
 }

@@ -1,6 +1,6 @@
 //! The conformance suite on epoll: nanosecond timeouts (`epoll_pwait2` where the kernel has
 //! it) as `epoll::*`, millisecond timeouts as `epoll_millis::*`, and epoll's own cases.
-#![cfg(any(target_os = "linux", target_os = "android"))]
+#![cfg(have_epoll)]
 
 mod common;
 

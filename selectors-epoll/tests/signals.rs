@@ -1,5 +1,5 @@
 //! Signals during `select` (PEP 475), in a binary of their own: the handler is process-wide.
-#![cfg(any(target_os = "linux", target_os = "android"))]
+#![cfg(have_epoll)]
 
 mod common;
 

@@ -11,11 +11,12 @@
 //!
 //! The backend's logic talks to the kernel through the small [`KqueueSys`] trait:
 //! - `RealKqueue` (on kqueue systems) is the kernel's kqueue, through rustix;
-//! - [`EmulatedKqueue`] (on every Unix) is an **emulation** of the kqueue semantics
-//!   documented in kqueue(2), over poll(2), so the logic can run where there is no kqueue.
-//!   It behaves as FreeBSD's kernel ([`FreeBsd`], the default) or macOS's ([`Xnu`]) where
-//!   the two differ: the flags of returned events and receipts, the error for a change
-//!   naming a closed descriptor, and the errors for filters a program may not add.
+//! - [`EmulatedKqueue`] (on every Unix, with the cargo feature `emulated`, off by default) is
+//!   an **emulation** of the kqueue semantics documented in kqueue(2), over poll(2), so the
+//!   logic can run where there is no kqueue. It behaves as FreeBSD's kernel ([`FreeBsd`],
+//!   the default) or macOS's ([`Xnu`]) where the two differ: the flags of returned events and
+//!   receipts, the error for a change naming a closed descriptor, and the errors for filters a
+//!   program may not add.
 //!
 //! # What was tested where
 //!
@@ -43,7 +44,7 @@
 //! every host.
 //!
 //! ```
-//! # #[cfg(unix)] {
+//! # #[cfg(all(unix, feature = "emulated"))] {
 //! use std::io::Write;
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
@@ -61,10 +62,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Without the feature, the links to `EmulatedKqueue` in these docs have no target; docs.rs builds with
+// every feature.
+#![cfg_attr(not(feature = "emulated"), allow(rustdoc::broken_intra_doc_links))]
+#![cfg_attr(docsrs, doc(auto_cfg(hide(have_kqueue))))]
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
 mod emulated;
 #[cfg(unix)]
 mod kevent;
@@ -74,7 +80,8 @@ mod kqueue;
 #[allow(unsafe_code)]
 mod sys;
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "emulated"))))]
 pub use emulated::{EmulatedKqueue, Flavour, FreeBsd, Xnu};
 #[cfg(unix)]
 pub use kevent::{
@@ -95,7 +102,8 @@ cfg_kqueue! {
 /// A [`BaseSelector`] over [`KqueueBackend`] on the **emulated** kernel ([`EmulatedKqueue`],
 /// FreeBSD's flavour), for running the kqueue logic where there is no kqueue. Not the real
 /// kernel.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "emulated"))))]
 pub type EmulatedKqueueSelector<F, T = ()> = BaseSelector<KqueueBackend<EmulatedKqueue>, F, T>;
 
 #[doc(no_inline)]
@@ -107,29 +115,41 @@ pub use selectors_core::{
 
 /// Expands its items only on targets that have kqueue (Apple's systems and the BSDs), so other
 /// crates gate their use of this backend without repeating the OS list.
+///
+/// The list is the one `build.rs` sets this crate's own cfg from; on docs.rs each item is
+/// labelled with these systems.
 #[macro_export]
 macro_rules! cfg_kqueue {
+    // Each item in turn, with the list of systems: a list cannot repeat inside the items'
+    // repetition.
+    (@os [$($os:literal),* $(,)?] $item:item $($rest:item)*) => {
+        #[cfg(any($(target_os = $os),*))]
+        #[cfg_attr(docsrs, doc(cfg(any($(target_os = $os),*))))]
+        $item
+        $crate::cfg_kqueue! { @os [$($os),*] $($rest)* }
+    };
+    (@os [$($os:literal),* $(,)?]) => {};
     ($($item:item)*) => {
-        $(
-            #[cfg(any(
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly"
-            ))]
-            $item
-        )*
+        $crate::cfg_kqueue! {
+            @os [
+                "macos",
+                "ios",
+                "tvos",
+                "watchos",
+                "visionos",
+                "freebsd",
+                "netbsd",
+                "openbsd",
+                "dragonfly",
+            ]
+            $($item)*
+        }
     };
 }
 
 /// Every kqueue selector is `Send` whenever its file objects and data are: checked at compile
 /// time, for the emulated kernel here and the real one where it exists.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "emulated"))]
 const _: () = {
     const fn assert_send<S: Send>() {}
     assert_send::<selectors_core::BaseSelector<KqueueBackend<EmulatedKqueue>, rustix::fd::OwnedFd>>(
@@ -139,9 +159,8 @@ const _: () = {
     >();
 };
 
-cfg_kqueue! {
-    const _: () = {
-        const fn assert_send<S: Send>() {}
-        assert_send::<KqueueSelector<rustix::fd::OwnedFd>>();
-    };
-}
+#[cfg(have_kqueue)]
+const _: () = {
+    const fn assert_send<S: Send>() {}
+    assert_send::<KqueueSelector<rustix::fd::OwnedFd>>();
+};

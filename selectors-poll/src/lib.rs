@@ -23,6 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
@@ -32,8 +33,9 @@ mod poll;
 #[allow(unsafe_code)]
 mod sys;
 
-#[cfg(unix)]
-pub use poll::{PollBackend, PollSelector};
+cfg_poll! {
+    pub use poll::{PollBackend, PollSelector};
+}
 
 #[doc(no_inline)]
 pub use selectors_core::{
@@ -43,12 +45,13 @@ pub use selectors_core::{
 };
 
 /// Expands its items only on targets that have this backend (every Unix), so other crates gate
-/// their use of it without repeating the OS list.
+/// their use of it without repeating the OS list; on docs.rs each item is labelled "Unix".
 #[macro_export]
 macro_rules! cfg_poll {
     ($($item:item)*) => {
         $(
             #[cfg(unix)]
+            #[cfg_attr(docsrs, doc(cfg(unix)))]
             $item
         )*
     };

@@ -29,59 +29,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(docsrs, doc(auto_cfg(hide(have_select, fixed_fd_set))))]
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos",
-    target_os = "solaris",
-))]
+#[cfg(have_select)]
 mod select;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos",
-    target_os = "solaris",
-))]
+#[cfg(have_select)]
 #[allow(unsafe_code)]
 mod sys;
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos",
-    target_os = "solaris",
-))]
-pub use select::{SelectBackend, SelectSelector};
+cfg_select! {
+    pub use select::{SelectBackend, SelectSelector};
+}
 
 #[doc(no_inline)]
 pub use selectors_core::{
@@ -92,26 +53,38 @@ pub use selectors_core::{
 
 /// Expands its items only on targets that have this backend, so other crates gate their use of
 /// it without repeating the OS list.
+///
+/// The list is the one `build.rs` sets this crate's own cfg from; on docs.rs each item is
+/// labelled with these systems.
 #[macro_export]
 macro_rules! cfg_select {
+    // Each item in turn, with the list of systems: a list cannot repeat inside the items'
+    // repetition.
+    (@os [$($os:literal),* $(,)?] $item:item $($rest:item)*) => {
+        #[cfg(any($(target_os = $os),*))]
+        #[cfg_attr(docsrs, doc(cfg(any($(target_os = $os),*))))]
+        $item
+        $crate::cfg_select! { @os [$($os),*] $($rest)* }
+    };
+    (@os [$($os:literal),* $(,)?]) => {};
     ($($item:item)*) => {
-        $(
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly",
-                target_os = "illumos",
-                target_os = "solaris",
-            ))]
-            $item
-        )*
+        $crate::cfg_select! {
+            @os [
+                "linux",
+                "android",
+                "macos",
+                "ios",
+                "tvos",
+                "watchos",
+                "visionos",
+                "freebsd",
+                "netbsd",
+                "openbsd",
+                "dragonfly",
+                "illumos",
+                "solaris",
+            ]
+            $($item)*
+        }
     };
 }

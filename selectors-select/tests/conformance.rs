@@ -1,20 +1,6 @@
 //! The conformance suite on select, and select's own cases.
-// The targets where `selectors_select::SelectBackend` exists (`cfg_select!`).
-#![cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos",
-    target_os = "solaris",
-))]
+// The targets where `selectors_select::SelectBackend` exists (build.rs).
+#![cfg(have_select)]
 
 use selectors_core::conformance;
 use selectors_select::SelectBackend;

@@ -1,6 +1,6 @@
 //! illumos and Solaris: select over the C library's fixed-size `fd_set` refuses an fd at or
 //! above `FD_SETSIZE` at `register`, and works below it.
-#![cfg(any(target_os = "illumos", target_os = "solaris"))]
+#![cfg(fixed_fd_set)]
 
 use std::os::unix::net::UnixStream;
 use std::time::Duration;

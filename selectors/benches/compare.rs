@@ -2,15 +2,17 @@
 //! backend of ours, on the raw rustix floors, on mio and on polling, in one run.
 //!
 //! ```text
-//! cargo bench -p selectors --bench compare -- [--quick] [--smallest] [--wall] [--only wN]
+//! cargo bench -p selectors-io --bench compare -- [--quick] [--smallest] [--wall] [--only wN]
 //! ```
 //!
 //! Implementations are interleaved (A B C …, then reversed, then rotated by one, repeated) so
 //! that drift of a shared, noisy machine falls on all of them alike; each repetition builds its
 //! loop afresh and times several batches, and the tables show the median of all batches. It prints one Markdown table
 //! per workload (median, and in brackets the cost ratio to the implementation's raw floor), then
-//! the issue's targets checked against those medians, and writes `docs/benchmarks.md` with the
-//! W1 and W3 charts (`docs/bench-w1.svg`, `docs/bench-w3.svg`).
+//! the performance targets (ratios and growths, each with its limit) checked against those
+//! medians, and writes `docs/benchmarks.md` with the W1 and W3 charts (`docs/bench-w1.svg`,
+//! `docs/bench-w3.svg`) and the README's W1 and W3 tables (between `<!-- bench:w1 -->`
+//! markers).
 //!
 //! - default: the full sweep, a few minutes.
 //! - `--quick`: fewer repetitions and shorter batches, under two minutes.

@@ -1,5 +1,5 @@
 //! The workloads of `cargo xtask bench` under criterion, one implementation at a time:
-//! `cargo bench -p selectors --bench suite [-- FILTER]`, e.g. `-- w3/epoll`.
+//! `cargo bench -p selectors-io --bench suite [-- FILTER]`, e.g. `-- w3/epoll`.
 //!
 //! The comparison runner (`benches/compare.rs`) interleaves implementations and prints ratio
 //! tables; this suite gives criterion's statistics and change detection for one workload at a

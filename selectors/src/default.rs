@@ -195,7 +195,9 @@ fn invalid_choice(name: &str, source: Option<&str>) -> io::Error {
     } else {
         "is not a selectors backend"
     };
-    let source = source.map(|source| format!(" (from {source})")).unwrap_or_default();
+    let source = source
+        .map(|source| format!(" (from {source})"))
+        .unwrap_or_default();
     io::Error::new(
         io::ErrorKind::InvalidInput,
         format!(
@@ -231,7 +233,8 @@ impl Backend for DefaultBackend {
 
     #[inline]
     fn modify(&mut self, fd: RawFd, token: Token, old: Events, new: Events) -> io::Result<()> {
-        dispatch!(self.0, |ref mut backend| backend.modify(fd, token, old, new))
+        dispatch!(self.0, |ref mut backend| backend
+            .modify(fd, token, old, new))
     }
 
     #[inline]
@@ -289,7 +292,10 @@ impl Backend for DefaultBackend {
 
 impl fmt::Debug for DefaultBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        dispatch!(self.0, |ref backend| f.debug_tuple("DefaultBackend").field(backend).finish())
+        dispatch!(self.0, |ref backend| f
+            .debug_tuple("DefaultBackend")
+            .field(backend)
+            .finish())
     }
 }
 

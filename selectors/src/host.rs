@@ -1,39 +1,40 @@
 //! Which backends this build has: for each backend, its real type when its cargo feature is on
 //! and the target has it, else an uninhabited stand-in of the same name.
 //!
-//! Each backend crate gates its items with its own `cfg_<name>!` macro, so the lists of
-//! operating systems live in one place, the backend crate. Those macros can only say "if";
-//! the "else" comes from name resolution: the stand-ins arrive here through a glob import,
-//! and a `use` of the real type expanded by the backend's macro shadows the glob. The same
-//! holds for the `bool` constants that say whether a backend is usable.
+//! A backend crate is a dependency only on the systems that have it, with its feature on;
+//! `cfg(have_<name>)` (from `build.rs`) says where, and each backend crate's own
+//! `cfg_<name>!` macro gates its items the same way. Those can only say "if"; the "else"
+//! comes from name resolution: the stand-ins arrive here through a glob import, and a `use`
+//! of the real type shadows the glob. The same holds for the `bool` constants that say
+//! whether a backend is usable.
 
 pub(crate) use unavailable::*;
 
-#[cfg(feature = "kqueue")]
+#[cfg(all(feature = "kqueue", have_kqueue))]
 selectors_kqueue::cfg_kqueue! {
     pub(crate) type KqueueBackend = selectors_kqueue::KqueueBackend<selectors_kqueue::RealKqueue>;
     pub(crate) const KQUEUE: bool = true;
 }
 
-#[cfg(feature = "epoll")]
+#[cfg(all(feature = "epoll", have_epoll))]
 selectors_epoll::cfg_epoll! {
     pub(crate) use selectors_epoll::EpollBackend;
     pub(crate) const EPOLL: bool = true;
 }
 
-#[cfg(feature = "devpoll")]
+#[cfg(all(feature = "devpoll", have_devpoll))]
 selectors_devpoll::cfg_devpoll! {
     pub(crate) type DevpollBackend = selectors_devpoll::DevpollBackend<selectors_devpoll::RealDevpoll>;
     pub(crate) const DEVPOLL: bool = true;
 }
 
-#[cfg(feature = "poll")]
+#[cfg(all(feature = "poll", unix))]
 selectors_poll::cfg_poll! {
     pub(crate) use selectors_poll::PollBackend;
     pub(crate) const POLL: bool = true;
 }
 
-#[cfg(feature = "select")]
+#[cfg(all(feature = "select", have_select))]
 selectors_select::cfg_select! {
     pub(crate) use selectors_select::SelectBackend;
     pub(crate) const SELECT: bool = true;

@@ -2,6 +2,9 @@
 //! `select(2)`, `poll(2)`, Linux's `epoll`, illumos and Solaris's `/dev/poll`, and the BSDs'
 //! and Apple's `kqueue`.
 //!
+//! The package is `selectors-io` (`cargo add selectors-io`); its library is named `selectors`,
+//! as Python's module is.
+//!
 //! Register file objects (anything [`AsFd`]: sockets, pipes, `OwnedFd`, ...) with the
 //! [`Events`] to watch and some data of your own, then [`select`](BaseSelector::select) to
 //! get the ready ones back. [`DefaultSelector`] picks the most efficient backend of the
@@ -37,10 +40,10 @@
 //! Android, the BSDs, Apple's systems); on illumos and Solaris the C library's `fd_set` ends
 //! at `FD_SETSIZE`, and `register` refuses a larger fd with [`Error::FdOutOfRange`].
 //!
-//! Each backend is a crate of its own (`selectors-epoll`, ...) that decides which targets
-//! have it; this crate re-exports the ones the target has, as `EpollSelector` and
-//! `EpollBackend` and as a module (`selectors::epoll`), and has one cargo feature per backend
-//! (`select`, `poll`, `epoll`, `devpoll`, `kqueue`, all on by default). A build whose enabled
+//! Each backend is a crate of its own (`selectors-epoll`, ...), a dependency of this one only
+//! on the targets that have it; this crate re-exports the ones the target has, as
+//! `EpollSelector` and `EpollBackend` and as a module (`selectors::epoll`), and has one cargo
+//! feature per backend (`select`, `poll`, `epoll`, `devpoll`, `kqueue`, all on by default). A build whose enabled
 //! features leave no backend for the target fails to compile with a message saying so.
 //!
 //! # Choosing the backend
@@ -56,6 +59,11 @@
 //! [`selectors`]: https://docs.python.org/3/library/selectors.html
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(have_select, have_epoll, have_devpoll, have_kqueue)))
+)]
 
 /// Expands its items when at least one backend feature is on; with none, the build stops at
 /// the `compile_error!` below, alone.
@@ -72,10 +80,25 @@ macro_rules! cfg_any_backend_feature {
     )*};
 }
 
-cfg_any_backend_feature! {
-    mod default;
-    mod host;
+// Module declarations stay outside macro calls, where rustfmt can see them.
+#[cfg(any(
+    feature = "select",
+    feature = "poll",
+    feature = "epoll",
+    feature = "devpoll",
+    feature = "kqueue"
+))]
+mod default;
+#[cfg(any(
+    feature = "select",
+    feature = "poll",
+    feature = "epoll",
+    feature = "devpoll",
+    feature = "kqueue"
+))]
+mod host;
 
+cfg_any_backend_feature! {
     pub use default::{BACKEND_ENV, DefaultBackend, DefaultSelector, available_backends};
 }
 
@@ -97,51 +120,61 @@ pub use selectors_core::{
     Target, Token,
 };
 
-#[cfg(feature = "kqueue")]
+#[cfg(all(feature = "kqueue", have_kqueue))]
 selectors_kqueue::cfg_kqueue! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "kqueue")))]
     pub use selectors_kqueue::{KqueueBackend, KqueueSelector, RealKqueue};
 
     /// The kqueue backend crate, `selectors-kqueue`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "kqueue")))]
     pub mod kqueue {
         pub use selectors_kqueue::*;
     }
 }
 
-#[cfg(feature = "epoll")]
+#[cfg(all(feature = "epoll", have_epoll))]
 selectors_epoll::cfg_epoll! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "epoll")))]
     pub use selectors_epoll::{EpollBackend, EpollSelector};
 
     /// The epoll backend crate, `selectors-epoll`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "epoll")))]
     pub mod epoll {
         pub use selectors_epoll::*;
     }
 }
 
-#[cfg(feature = "devpoll")]
+#[cfg(all(feature = "devpoll", have_devpoll))]
 selectors_devpoll::cfg_devpoll! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "devpoll")))]
     pub use selectors_devpoll::{DevpollBackend, DevpollSelector, RealDevpoll};
 
     /// The /dev/poll backend crate, `selectors-devpoll`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "devpoll")))]
     pub mod devpoll {
         pub use selectors_devpoll::*;
     }
 }
 
-#[cfg(feature = "poll")]
+#[cfg(all(feature = "poll", unix))]
 selectors_poll::cfg_poll! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "poll")))]
     pub use selectors_poll::{PollBackend, PollSelector};
 
     /// The poll backend crate, `selectors-poll`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "poll")))]
     pub mod poll {
         pub use selectors_poll::*;
     }
 }
 
-#[cfg(feature = "select")]
+#[cfg(all(feature = "select", have_select))]
 selectors_select::cfg_select! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "select")))]
     pub use selectors_select::{SelectBackend, SelectSelector};
 
     /// The select backend crate, `selectors-select`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "select")))]
     pub mod select {
         pub use selectors_select::*;
     }
@@ -151,3 +184,8 @@ selectors_select::cfg_select! {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The code blocks of this crate's README (its crates.io page), run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -176,13 +176,14 @@ macro_rules! backend_tests {
     };
 }
 
-backend_tests!(select, selectors::SelectBackend, feature = "select");
-backend_tests!(poll, selectors::PollBackend, feature = "poll");
+backend_tests!(
+    select,
+    selectors::SelectBackend,
+    all(feature = "select", have_select)
+);
+backend_tests!(poll, selectors::PollBackend, all(feature = "poll", unix));
 backend_tests!(
     epoll,
     selectors::EpollBackend,
-    all(
-        feature = "epoll",
-        any(target_os = "linux", target_os = "android")
-    )
+    all(feature = "epoll", have_epoll)
 );

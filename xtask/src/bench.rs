@@ -2,25 +2,18 @@
 //! runs the same workloads on every backend and on mio, polling and raw rustix.
 
 use crate::cmd::Cmd;
-use crate::{Result, project_root};
+use crate::{FACADE, Result, project_root};
 
 /// The bench target, relative to the workspace root.
 pub(crate) const COMPARE: &str = "selectors/benches/compare.rs";
 
-/// `cargo bench -p selectors --bench compare -- ARGS`.
+/// `cargo bench -p selectors-io --bench compare -- ARGS`.
 pub(crate) fn run(args: &[String]) -> Result {
     if !exists() {
         return Err(format!("{COMPARE} does not exist"));
     }
     Cmd::cargo()
-        .args([
-            "bench",
-            "--package",
-            "selectors",
-            "--bench",
-            "compare",
-            "--",
-        ])
+        .args(["bench", "--package", FACADE, "--bench", "compare", "--"])
         .args(args)
         .run()
 }

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::Cmd;
-use crate::{Result, bench, cross, tidy, windows, zizmor};
+use crate::{Result, bench, cross, docs, msrv, tidy, windows, workspace, zizmor};
 
 /// A step of `ci`.
 type Step = fn() -> Result;
@@ -20,6 +20,9 @@ const STEPS: &[(&str, Step)] = &[
     ("test", test),
     ("windows", windows::ci),
     ("doc", doc),
+    ("msrv", msrv::run),
+    ("package", package),
+    ("docs.rs", || docs::run(&[])),
     ("cross", || cross::run(&[])),
     ("bench smoke", bench_smoke),
 ];
@@ -98,6 +101,19 @@ fn doc() -> Result {
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings")
         .run()
+}
+
+/// `cargo package` of every published crate, verified: each `.crate` is unpacked and its
+/// library built alone, its workspace dependencies taken from the local registry cargo makes
+/// of the other packages (they are not on crates.io yet), so what would be uploaded builds.
+/// `--allow-dirty`: CI packs the tree it checks, committed or not. `--offline`: the earlier
+/// steps fetched every dependency.
+fn package() -> Result {
+    let mut cmd = Cmd::cargo().args(["package", "--allow-dirty", "--offline"]);
+    for package in workspace::published()? {
+        cmd = cmd.args(["--package", &package.name]);
+    }
+    cmd.run()
 }
 
 /// One quick pass of the comparison benchmark on its smallest sizes, to keep it working;

@@ -3,6 +3,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use crate::{Result, project_root};
@@ -112,6 +113,31 @@ impl Cmd {
             ))
         }
     }
+}
+
+/// The workspace's target directory, as cargo resolves it (`CARGO_TARGET_DIR`, config, or
+/// `target/`). Other toolchains build in subdirectories of it (`nightly/`, `msrv/`): a
+/// different compiler would otherwise invalidate the stable steps' shared build-script and
+/// proc-macro artifacts.
+pub(crate) fn target_dir() -> Result<PathBuf> {
+    let metadata = Cmd::cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .read()?;
+    let key = "\"target_directory\":\"";
+    let start = metadata
+        .find(key)
+        .map(|i| i + key.len())
+        .ok_or("no target_directory in `cargo metadata`")?;
+    let mut dir = String::new();
+    let mut chars = metadata[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Ok(PathBuf::from(dir)),
+            '\\' => dir.extend(chars.next()),
+            c => dir.push(c),
+        }
+    }
+    Err("unterminated target_directory in `cargo metadata`".to_owned())
 }
 
 impl fmt::Display for Cmd {

@@ -7,16 +7,16 @@
 //! facade refuses to compile without a usable backend, so it tells what compiled without
 //! trusting any cfg list. The result is one line per target, compared with the table's row.
 //!
-//! The host row only runs the per-backend builds, without `--target` so they share the
-//! artifacts of `ci`'s own steps: `ci` has linted the host already.
+//! The host row only runs the per-backend builds, with `--all-targets` and without `--target`
+//! so they share the artifacts of `ci`'s own steps: `ci` has linted the host already.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::Result;
-use crate::cmd::Cmd;
+use crate::cmd::{self, Cmd};
 use crate::rustup;
 use crate::targets::{self, Backend, NIGHTLY, TARGETS, Target, Toolchain};
+use crate::{FACADE, Result};
 
 /// Runs the rows named in `args`, or all of them.
 pub(crate) fn run(args: &[String]) -> Result {
@@ -33,7 +33,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         true => rustup::ensure_nightly(),
         false => Ok(()),
     };
-    let nightly_dir = target_dir()?.join(NIGHTLY);
+    let nightly_dir = cmd::target_dir()?.join(NIGHTLY);
 
     let mut lines = Vec::new();
     let mut failures = Vec::new();
@@ -104,30 +104,6 @@ fn selected(args: &[String]) -> Result<Vec<&'static Target>> {
         .collect()
 }
 
-/// The workspace's target directory, as cargo resolves it (`CARGO_TARGET_DIR`, config, or
-/// `target/`). The nightly rows build in a subdirectory of it: a different compiler would
-/// otherwise invalidate the stable rows' shared build-script and proc-macro artifacts.
-pub(crate) fn target_dir() -> Result<PathBuf> {
-    let metadata = Cmd::cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .read()?;
-    let key = "\"target_directory\":\"";
-    let start = metadata
-        .find(key)
-        .map(|i| i + key.len())
-        .ok_or("no target_directory in `cargo metadata`")?;
-    let mut dir = String::new();
-    let mut chars = metadata[start..].chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Ok(PathBuf::from(dir)),
-            '\\' => dir.extend(chars.next()),
-            c => dir.push(c),
-        }
-    }
-    Err("unterminated target_directory in `cargo metadata`".to_owned())
-}
-
 struct Checker<'a> {
     target: &'a Target,
     host: bool,
@@ -183,17 +159,26 @@ impl Checker<'_> {
     /// Builds the facade with each backend alone and returns those that compiled. A build
     /// that failed for another reason than the backend being absent is an error; its output
     /// is shown.
+    ///
+    /// On the host the builds include the facade's tests, examples and benchmarks
+    /// (`--all-targets`), so one that needs a backend the build lacks and does not say so
+    /// (`required-features`) fails here. That does not depend on the target, and the other
+    /// targets' lint step builds all targets with every feature, so they build the library
+    /// alone, which keeps the nightly rows short.
     fn probe(&self, errors: &mut Vec<String>) -> Vec<Backend> {
         let mut compiled = Vec::new();
         for backend in Backend::PROBE_ORDER {
-            let cmd = self.cargo("check").args([
+            let mut cmd = self.cargo("check").args([
                 "--quiet",
                 "--package",
-                "selectors",
+                FACADE,
                 "--no-default-features",
                 "--features",
                 backend.feature(),
             ]);
+            if self.host {
+                cmd = cmd.arg("--all-targets");
+            }
             let output = match cmd.output() {
                 Ok(output) => output,
                 Err(e) => {
@@ -230,7 +215,8 @@ impl Checker<'_> {
 }
 
 /// Whether a failed facade build failed only because no enabled backend exists on the
-/// target: the facade's own error, and no other crate failing.
+/// target: the facade's own error, and no other crate failing (the facade's library may fail
+/// twice, as itself and as its unit-test target).
 fn is_absent_backend(stderr: &str) -> bool {
     let failed: Vec<&str> = stderr
         .lines()
@@ -238,7 +224,9 @@ fn is_absent_backend(stderr: &str) -> bool {
         .filter_map(|(_, rest)| rest.split_once('`'))
         .map(|(krate, _)| krate)
         .collect();
-    failed == ["selectors"] && stderr.contains(NO_BACKEND_ERROR)
+    !failed.is_empty()
+        && failed.iter().all(|&krate| krate == FACADE)
+        && stderr.contains(NO_BACKEND_ERROR)
 }
 
 /// The facade's compile error when a build has no backend usable on its target.
@@ -251,15 +239,19 @@ mod tests {
     #[test]
     fn an_absent_backend_is_the_facade_failing_alone_with_its_error() {
         let facade = format!(
-            "error: {NO_BACKEND_ERROR} ...\nerror: could not compile `selectors` (lib) due to 1 previous error\n"
+            "error: {NO_BACKEND_ERROR} ...\nerror: could not compile `{FACADE}` (lib) due to 1 previous error\n"
         );
         assert!(is_absent_backend(&facade));
+        let with_unit_tests = format!(
+            "{facade}error: could not compile `{FACADE}` (lib test) due to 1 previous error\n"
+        );
+        assert!(is_absent_backend(&with_unit_tests));
         let backend_broken = format!(
             "{facade}error: could not compile `selectors-kqueue` (lib) due to 2 previous errors\n"
         );
         assert!(!is_absent_backend(&backend_broken));
         let other_facade_error =
-            "error[E0433]: failed to resolve\nerror: could not compile `selectors` (lib)\n";
-        assert!(!is_absent_backend(other_facade_error));
+            format!("error[E0433]: failed to resolve\nerror: could not compile `{FACADE}` (lib)\n");
+        assert!(!is_absent_backend(&other_facade_error));
     }
 }

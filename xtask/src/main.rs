@@ -15,12 +15,15 @@ mod bench;
 mod ci;
 mod cmd;
 mod cross;
+mod docs;
 mod fuzz;
+mod msrv;
 mod rustup;
 mod stress;
 mod targets;
 mod tidy;
 mod windows;
+mod workspace;
 mod zizmor;
 
 use std::path::{Path, PathBuf};
@@ -35,16 +38,23 @@ Usage: cargo xtask <COMMAND> [ARGS]
 Commands:
   ci [--keep-going]
                   Everything CI checks, stopping at the first failure (or not, with
-                  --keep-going): fmt, tidy, zizmor, clippy, test, windows, doc, cross,
-                  and a                  benchmark smoke run; prints a timing summary
+                  --keep-going): fmt, tidy, zizmor, clippy, test, windows, doc, msrv,
+                  package (cargo package, verified), docs.rs, cross, and a benchmark smoke
+                  run; prints a timing summary
   cross [TARGET]  For every target of xtask/src/targets.rs (or only those named): install
                   it if missing, cargo check + clippy, and which backends compile there
+  docs [TARGET]   Every published crate's documentation as docs.rs builds it (nightly,
+                  --cfg docsrs), for each target of its [package.metadata.docs.rs], with
+                  warnings denied
+  msrv            The published libraries checked with the rust-version toolchain
+                  (installed if missing), against Cargo.lock
   tidy            The repository rules: //! docs, where unsafe may appear and its SAFETY
                   comments, [lints] workspace = true, no todo!/unimplemented!/#[ignore],
-                  file sizes, one conformance suite per backend
+                  no `mod x;` inside macros, file sizes, one conformance suite per
+                  backend, one OS list per backend, what each published crate ships
   zizmor          Audit .github/workflows/ci.yml with zizmor, offline; fails on any
                   finding. Installs the pinned zizmor with python3 -m pip if missing
-  bench [ARGS]    cargo bench -p selectors --bench compare -- ARGS
+  bench [ARGS]    cargo bench -p selectors-io --bench compare -- ARGS
   stress [--seconds N] [--seed S]
                   Model-checked random operation sequences on every backend, in parallel,
                   for N seconds (10 by default); prints the sequences each ran
@@ -58,6 +68,10 @@ Commands:
   help            This text
 ";
 
+/// The facade's package name (its directory is `selectors/`, its library `selectors`): the
+/// crates.io name `selectors` belongs to another crate.
+const FACADE: &str = "selectors-io";
+
 /// The result of a command; the error is the message shown to the user.
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -68,6 +82,8 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("ci") => ci::run(&rest),
         Some("cross") => cross::run(&rest),
+        Some("docs") => docs::run(&rest),
+        Some("msrv") => no_arguments("msrv", &rest).and_then(|()| msrv::run()),
         Some("tidy") => no_arguments("tidy", &rest).and_then(|()| tidy::run()),
         Some("zizmor") => no_arguments("zizmor", &rest).and_then(|()| zizmor::run()),
         Some("bench") => bench::run(&rest),

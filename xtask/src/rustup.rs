@@ -15,15 +15,31 @@ const NIGHTLY_COMPONENTS: [&str; 2] = ["rust-src", "clippy"];
 /// `RUSTUP_TOOLCHAIN`, which the cargo proxy sets, selects it); returns those that could not
 /// be added.
 pub(crate) fn ensure_targets<'a>(triples: &[&'a str]) -> Result<Vec<&'a str>> {
-    let installed = Cmd::new("rustup")
-        .args(["target", "list", "--installed"])
-        .read()?;
+    ensure_targets_of(None, triples)
+}
+
+/// [`ensure_targets`] for the [`NIGHTLY`] toolchain.
+pub(crate) fn ensure_nightly_targets<'a>(triples: &[&'a str]) -> Result<Vec<&'a str>> {
+    ensure_targets_of(Some(NIGHTLY), triples)
+}
+
+fn ensure_targets_of<'a>(toolchain: Option<&str>, triples: &[&'a str]) -> Result<Vec<&'a str>> {
+    let with_toolchain = |cmd: Cmd| match toolchain {
+        Some(toolchain) => cmd.args(["--toolchain", toolchain]),
+        None => cmd,
+    };
+    let installed =
+        with_toolchain(Cmd::new("rustup").args(["target", "list", "--installed"])).read()?;
     // One at a time: rustup rolls back a whole `target add` when one target fails.
     Ok(triples
         .iter()
         .copied()
         .filter(|t| !installed.lines().any(|line| line.trim() == *t))
-        .filter(|t| Cmd::new("rustup").args(["target", "add", t]).run().is_err())
+        .filter(|t| {
+            with_toolchain(Cmd::new("rustup").args(["target", "add", t]))
+                .run()
+                .is_err()
+        })
         .collect())
 }
 

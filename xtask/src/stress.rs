@@ -2,15 +2,15 @@
 //! backend, in parallel (the `stress` example of the facade), which prints the sequences and
 //! operations each backend ran; a disagreement with the model prints its seed and fails.
 
-use crate::Result;
 use crate::cmd::Cmd;
+use crate::{FACADE, Result};
 
-/// Runs `cargo run -p selectors --example stress -- ARGS` (debug build: overflow checks and
+/// Runs `cargo run -p selectors-io --example stress -- ARGS` (debug build: overflow checks and
 /// debug assertions stay on, and the build is the one `cargo test` already made).
 pub(crate) fn run(args: &[String]) -> Result {
     check_args(args)?;
     Cmd::cargo()
-        .args(["run", "--package", "selectors", "--example", "stress", "--"])
+        .args(["run", "--package", FACADE, "--example", "stress", "--"])
         .args(args)
         .run()
 }

@@ -6,14 +6,24 @@
 //! - every `unsafe` block or impl, anywhere, has a `// SAFETY:` comment right above it;
 //! - every crate's `Cargo.toml` has `[lints] workspace = true`;
 //! - no `todo!(`, `unimplemented!(` or `#[ignore` in any code;
+//! - no `mod name;` inside a macro call or `macro_rules!` body: rustfmt does not look inside
+//!   macros, so it would never format that file (gate the declaration with `#[cfg]` instead);
 //! - files stay small: a warning over [`WARN_LINES`], an error over [`MAX_LINES`];
 //! - every backend crate, and the facade for `DefaultSelector`, runs the conformance suite:
-//!   `tests/conformance.rs` calls `conformance_suite!`.
+//!   `tests/conformance.rs` calls `conformance_suite!`;
+//! - each backend's list of operating systems is the same in its `build.rs`, its `cfg_*!`
+//!   macro, and the facade's `build.rs` and `Cargo.toml` ([`os_lists`]);
+//! - every published crate has a `description`, a `README.md` of its own, and copies of the
+//!   top-level licence files ([`packages`]).
 //!
 //! The rules look at code only: comments and string contents are blanked first
 //! ([`code::code_lines`]), so prose may say "unsafe" freely.
 
 mod code;
+mod os_lists;
+mod packages;
+
+pub(crate) use packages::{is_published, package_value};
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -62,6 +72,8 @@ pub(crate) fn run() -> Result {
             ),
         }
     }
+    os_lists::check(root, &members, &mut report)?;
+    packages::check(root, &members, &mut report)?;
     for path in FORBID_UNSAFE {
         let source = read(&root.join(path))?;
         if !code::code_lines(&source)
@@ -111,7 +123,7 @@ fn located(path: &Path, line: usize, message: &str) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<String> {
+pub(crate) fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
@@ -162,6 +174,13 @@ fn check_source(path: &Path, source: &str, report: &mut Report) {
     let raw: Vec<&str> = source.lines().collect();
     let masked = code::code_lines(source);
     let unsafe_allowed = !is_crate_src(path) || is_sys(path);
+    for line in code::mods_in_macros(&masked) {
+        report.error(
+            path,
+            line,
+            "`mod` declaration inside a macro: rustfmt never formats the file it names",
+        );
+    }
     for (i, line) in masked.iter().enumerate() {
         for banned in ["todo!(", "unimplemented!(", "#[ignore"] {
             if line.contains(banned) {
@@ -247,7 +266,7 @@ fn has_safety_comment(raw: &[&str], masked: &[String], at: usize) -> bool {
 }
 
 /// The `members = [...]` of the root manifest (plain paths; globs are not used here).
-fn workspace_members(manifest: &str) -> Result<Vec<String>> {
+pub(crate) fn workspace_members(manifest: &str) -> Result<Vec<String>> {
     let start = manifest
         .find("members")
         .and_then(|i| manifest[i..].find('[').map(|j| i + j + 1))

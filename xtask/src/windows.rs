@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cmd::Cmd;
-use crate::{Result, cross, relative, rustup};
+use crate::{Result, cmd, relative, rustup};
 use exec::Tally;
 use wine::Wine;
 
@@ -228,7 +228,7 @@ fn setup() -> Result<Wine> {
         return Err(format!("`rustup target add {TRIPLE}` failed (see above)"));
     }
     wine::ensure_packages()?;
-    Wine::prepare(&cross::target_dir()?.join("wine"))
+    Wine::prepare(&cmd::target_dir()?.join("wine"))
 }
 
 /// A program cargo built.

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::Cmd;
-use crate::{Result, cross, relative};
+use crate::{Result, cmd, relative};
 
 /// The zizmor release the workflow is audited with.
 const VERSION: &str = "1.32.0";
@@ -44,7 +44,7 @@ fn ensure() -> Result<PathBuf> {
     if is_pinned(&on_path) {
         return Ok(on_path);
     }
-    let dir = cross::target_dir()?.join(format!("zizmor-{VERSION}"));
+    let dir = cmd::target_dir()?.join(format!("zizmor-{VERSION}"));
     if let Some(exe) = installed(&dir) {
         return Ok(exe);
     }

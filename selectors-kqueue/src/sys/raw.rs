@@ -36,12 +36,7 @@ unsafe fn borrow(fd: RawFd) -> io::Result<BorrowedFd<'static>> {
 }
 
 /// `fcntl(fd, F_GETFD)`: `Ok` when `fd` is open, `EBADF` when it is not.
-pub(crate) fn check_open(fd: RawFd) -> io::Result<()> {
-    // SAFETY: used only for `fcntl(F_GETFD)`, which inspects the descriptor table.
-    let borrowed = unsafe { borrow(fd) }?;
-    rustix::io::fcntl_getfd(borrowed)?;
-    Ok(())
-}
+pub(crate) use super::fd_is_open as check_open;
 
 /// `ioctl(fd, FIONREAD)`: the bytes ready to read on a socket, pipe or FIFO.
 pub(crate) fn bytes_readable(fd: RawFd) -> io::Result<u64> {

@@ -10,26 +10,10 @@ use rustix::event::kqueue::{self, Event, EventFilter, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use rustix::io::{Errno, FdFlags, fcntl_setfd};
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
+#[cfg(have_evfilt_user)]
 use crate::kevent::EVFILT_USER;
 use crate::kevent::{EVFILT_READ, EVFILT_WRITE, Kevent, KqueueSys};
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
+#[cfg(have_evfilt_user)]
 use selectors_core::WakeSource;
 
 /// The kernel's kqueue: the default kernel interface of
@@ -73,15 +57,7 @@ fn to_kernel(change: &Kevent) -> io::Result<Event> {
     let filter = match change.filter {
         EVFILT_READ => EventFilter::Read(fd()?),
         EVFILT_WRITE => EventFilter::Write(fd()?),
-        #[cfg(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos",
-            target_os = "freebsd",
-            target_os = "dragonfly"
-        ))]
+        #[cfg(have_evfilt_user)]
         EVFILT_USER => EventFilter::User {
             ident: change.ident as _,
             flags: kqueue::UserFlags::from_bits_retain(change.fflags),
@@ -90,22 +66,18 @@ fn to_kernel(change: &Kevent) -> io::Result<Event> {
         _ => return Err(Errno::INVAL.into()),
     };
     let udata = ptr::without_provenance_mut(change.udata);
-    Ok(Event::new(filter, EventFlags::from_bits_retain(change.flags), udata))
+    Ok(Event::new(
+        filter,
+        EventFlags::from_bits_retain(change.flags),
+        udata,
+    ))
 }
 
 fn from_kernel(event: &Event) -> Kevent {
     let (ident, filter) = match event.filter() {
         EventFilter::Read(fd) => (fd as usize, EVFILT_READ),
         EventFilter::Write(fd) => (fd as usize, EVFILT_WRITE),
-        #[cfg(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos",
-            target_os = "freebsd",
-            target_os = "dragonfly"
-        ))]
+        #[cfg(have_evfilt_user)]
         EventFilter::User { ident, .. } => (ident as usize, EVFILT_USER),
         // Never registered by the backend, which ignores filter 0.
         _ => (usize::MAX, 0),
@@ -181,15 +153,7 @@ impl KqueueSys for RealKqueue {
         self.kqueue.as_raw_fd()
     }
 
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "watchos",
-        target_os = "visionos",
-        target_os = "freebsd",
-        target_os = "dragonfly"
-    ))]
+    #[cfg(have_evfilt_user)]
     fn user_waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
         Some(user::arm(self).map(|trigger| Arc::new(trigger) as Arc<dyn WakeSource>))
     }
@@ -198,21 +162,15 @@ impl KqueueSys for RealKqueue {
 /// The waker's `EVFILT_USER` event, where the system has it (macOS since 10.6, FreeBSD
 /// since 8.1, DragonFly; NetBSD and OpenBSD use the selector's pipe, rustix exposing no
 /// `EVFILT_USER` there).
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
+#[cfg(have_evfilt_user)]
 mod user {
     use std::io;
     use std::sync::Arc;
 
     use rustix::event::Timespec;
-    use rustix::event::kqueue::{self, Event, EventFilter, EventFlags, UserDefinedFlags, UserFlags};
+    use rustix::event::kqueue::{
+        self, Event, EventFilter, EventFlags, UserDefinedFlags, UserFlags,
+    };
     use rustix::fd::OwnedFd;
     use selectors_core::WakeSource;
 

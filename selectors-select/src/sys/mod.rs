@@ -6,12 +6,12 @@
 //! - `fixed` (illumos, Solaris): rustix has no `select` there, so the C library's `select`
 //!   over its fixed-size `fd_set`, which holds fds below `FD_SETSIZE` only.
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(fixed_fd_set)]
 mod fixed;
-#[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+#[cfg(not(fixed_fd_set))]
 mod unlimited;
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(fixed_fd_set)]
 pub(crate) use fixed::*;
-#[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+#[cfg(not(fixed_fd_set))]
 pub(crate) use unlimited::*;

@@ -1,5 +1,5 @@
-//! What a run leaves behind: the issue's targets checked against the medians, and
-//! `docs/benchmarks.md` with the W1 and W3 charts.
+//! What a run leaves behind: the performance targets checked against the medians,
+//! `docs/benchmarks.md` with the W1 and W3 charts, and the W1 and W3 tables of the README.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -8,7 +8,9 @@ use crate::report::{self, Check, Table};
 use crate::svg;
 use crate::workloads::WALL_CLOCK;
 
-/// The issue's targets, checked against the medians.
+/// The performance targets, checked against the medians: for each, the worst over the sizes
+/// of one row's cost relative to another's (its floor or a peer), or a row's growth from the
+/// smallest to the largest size, and the limit it must stay under.
 pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
     let worst = |table: &Table, name: &str, other: &str| -> (f64, String) {
         (0..table.sizes.len())
@@ -127,6 +129,42 @@ fn docs_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs")
 }
 
+fn readme() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md")
+}
+
+/// `text` with what lies between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` replaced by
+/// `content`; `None` when the markers are missing.
+pub(crate) fn replace_marked(text: &str, name: &str, content: &str) -> Option<String> {
+    let open = format!("<!-- bench:{name} -->");
+    let close = format!("<!-- /bench:{name} -->");
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find(&close)?;
+    Some(format!("{}{content}{}", &text[..start], &text[end..]))
+}
+
+/// Rewrites the README's marked copies: the machine and date, and the W1 and W3 tables.
+fn write_readme(tables: &[&Table]) {
+    let path = readme();
+    let Ok(mut text) = std::fs::read_to_string(&path) else {
+        eprintln!("compare: no {}, not updated", path.display());
+        return;
+    };
+    let machine = format!("{}, {}", report::machine(), report::today());
+    let mut parts = vec![("machine", machine)];
+    for table in tables.iter().filter(|t| t.id == "w1" || t.id == "w3") {
+        parts.push((table.id, format!("\n\n{}\n", table.grid())));
+    }
+    for (name, content) in parts {
+        match replace_marked(&text, name, &content) {
+            Some(updated) => text = updated,
+            None => eprintln!("compare: README.md has no `bench:{name}` markers, left as it is"),
+        }
+    }
+    std::fs::write(&path, text).expect("write README.md");
+    eprintln!("compare: wrote {}", path.display());
+}
+
 /// The paragraph above the tables: machine, date, mode and how to read the numbers.
 pub(crate) fn header(mode: &str, reps: usize) -> String {
     let clock = if WALL_CLOCK.load(Ordering::Relaxed) {
@@ -146,7 +184,8 @@ pub(crate) fn header(mode: &str, reps: usize) -> String {
     )
 }
 
-/// Writes `docs/benchmarks.md` and the W1 and W3 charts (the tables' first and fourth).
+/// Writes `docs/benchmarks.md`, the W1 and W3 charts (the tables' first and fourth) and the
+/// README's copies of those two tables.
 pub(crate) fn write_docs(header: &str, tables: &[&Table], checks: &[Check]) {
     let dir = docs_dir();
     std::fs::create_dir_all(&dir).expect("create docs/");
@@ -159,10 +198,10 @@ pub(crate) fn write_docs(header: &str, tables: &[&Table], checks: &[Check]) {
     let doc = format!(
         "# Benchmarks\n\n\
          Reproduce with `cargo xtask bench` (full sweep, a few minutes) or `cargo xtask bench \
-         --quick` (under two minutes); both run `cargo bench -p selectors --bench compare`, \
+         --quick` (under two minutes); both run `cargo bench -p selectors-io --bench compare`, \
          which prints these tables and rewrites this file and the charts. The workloads are in \
          `selectors/benches/workloads/` (W1 follows libevent's `test/bench.c`); criterion \
-         runs the same workloads with `cargo bench -p selectors --bench suite`.\n\n\
+         runs the same workloads with `cargo bench -p selectors-io --bench suite`.\n\n\
          {header}\n\
          ![W1: µs per round against N](bench-w1.svg)\n\n\
          ![W3: ns per wait against N](bench-w3.svg)\n\n\
@@ -176,4 +215,5 @@ pub(crate) fn write_docs(header: &str, tables: &[&Table], checks: &[Check]) {
     let path = dir.join("benchmarks.md");
     std::fs::write(&path, doc).expect("write docs/benchmarks.md");
     eprintln!("compare: wrote {}", path.display());
+    write_readme(tables);
 }

@@ -83,6 +83,13 @@ impl Table {
         if !self.notes.is_empty() {
             out.push('\n');
         }
+        out.push_str(&self.grid());
+        out
+    }
+
+    /// The table alone, without its title and notes (the README shows W1's and W3's).
+    pub(crate) fn grid(&self) -> String {
+        let mut out = String::new();
         let _ = write!(out, "| implementation ({}) |", self.unit);
         for (i, size) in self.sizes.iter().enumerate() {
             match &self.headings {
@@ -155,7 +162,8 @@ pub(crate) fn number(value: f64) -> String {
     }
 }
 
-/// One target of the issue, checked against a run's medians.
+/// One performance target (a ratio or a growth, with its limit), checked against a run's
+/// medians.
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
     pub(crate) what: String,

@@ -1,5 +1,5 @@
 //! The run: modes, interleaved repetitions, one table per workload, the targets, and the
-//! files written to `docs/`.
+//! files written (`docs/`, and the README's copies of two tables).
 
 use std::time::{Duration, Instant};
 

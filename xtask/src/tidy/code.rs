@@ -163,6 +163,76 @@ fn char_end(chars: &[char], mut i: usize) -> usize {
     chars.len()
 }
 
+/// The line numbers (1-based) of `mod name;` declarations inside a macro call or a
+/// `macro_rules!` body, in `masked` code (from [`code_lines`]). rustfmt does not look inside
+/// macro calls, so it never formats the file such a declaration names.
+pub(crate) fn mods_in_macros(masked: &[String]) -> Vec<usize> {
+    let tokens = tokens(masked);
+    // For each open bracket, whether it opens a macro call or definition.
+    let mut stack: Vec<bool> = Vec::new();
+    let mut found = Vec::new();
+    for (i, (token, line)) in tokens.iter().enumerate() {
+        let before = |back: usize| i.checked_sub(back).map(|j| tokens[j].0.as_str());
+        match token.as_str() {
+            "(" | "[" | "{" => {
+                // `name!(`, or `macro_rules! name {`.
+                let call = before(1) == Some("!") && before(2).is_some_and(is_word);
+                let definition = before(2) == Some("!") && before(3) == Some("macro_rules");
+                stack.push(call || definition);
+            }
+            ")" | "]" | "}" => {
+                stack.pop();
+            }
+            "mod" if stack.contains(&true) => {
+                // `mod name;`, or `mod $name;` in a `macro_rules!` body.
+                let next: Vec<&str> = tokens[i + 1..]
+                    .iter()
+                    .take(3)
+                    .map(|t| t.0.as_str())
+                    .collect();
+                let declares_file = match next.as_slice() {
+                    [name, ";", ..] | ["$", name, ";", ..] => is_word(name),
+                    _ => false,
+                };
+                if declares_file {
+                    found.push(*line);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Words (identifiers, keywords, numbers) and single punctuation characters, each with its
+/// line number (1-based).
+fn tokens(masked: &[String]) -> Vec<(String, usize)> {
+    let mut tokens = Vec::new();
+    for (n, line) in masked.iter().enumerate() {
+        let mut word = String::new();
+        for c in line.chars() {
+            if is_ident(c) {
+                word.push(c);
+                continue;
+            }
+            if !word.is_empty() {
+                tokens.push((std::mem::take(&mut word), n + 1));
+            }
+            if !c.is_whitespace() {
+                tokens.push((c.to_string(), n + 1));
+            }
+        }
+        if !word.is_empty() {
+            tokens.push((word, n + 1));
+        }
+    }
+    tokens
+}
+
+fn is_word(token: &str) -> bool {
+    token.chars().all(is_ident)
+}
+
 #[cfg(test)]
 mod tests {
     use super::code_lines;

@@ -85,6 +85,42 @@ fn placeholders_and_ignored_tests_are_refused() {
 }
 
 #[test]
+fn a_module_file_is_declared_outside_macros() {
+    let hidden = [
+        ("//! M.\ncfg_x! {\n    mod a;\n}\n", 3),
+        ("//! M.\ncfg_x!(\n    pub(crate) mod a;\n);\n", 3),
+        (
+            "//! M.\nmacro_rules! m {\n    ($m:ident) => {\n        mod $m;\n    };\n}\n",
+            4,
+        ),
+    ];
+    for (source, line) in hidden {
+        assert_eq!(
+            errors("selectors/src/lib.rs", source),
+            [format!(
+                "selectors/src/lib.rs:{line}: `mod` declaration inside a macro: rustfmt never \
+                 formats the file it names"
+            )],
+            "{source}"
+        );
+    }
+    let visible = [
+        "//! M.\n#[cfg(unix)]\nmod a;\ncfg_x! {\n    pub use a::A;\n}\n",
+        // Inline modules name no file; attributes and arrays are not macro calls.
+        "//! M.\ncfg_x! {\n    pub mod a {\n        pub use b::*;\n    }\n}\n",
+        "//! M.\n#[cfg(any(unix))]\nmod a;\nconst X: [u8; 1] = [0];\nmod b;\n",
+        "//! M.\n// cfg_x! { mod a; }\nconst S: &str = \"m! { mod a; }\";\n",
+        "//! M.\nif a != b { mod_count(); }\nmod c;\n",
+    ];
+    for source in visible {
+        assert!(
+            errors("selectors/src/lib.rs", source).is_empty(),
+            "{source}"
+        );
+    }
+}
+
+#[test]
 fn file_size_budget() {
     let mut report = Report::default();
     let body = |n| format!("//! F.\n{}", "x();\n".repeat(n - 1));
@@ -139,4 +175,73 @@ fn words_and_paths() {
     assert!(is_crate_src(Path::new("selectors/src/lib.rs")));
     assert!(!is_crate_src(Path::new("selectors/tests/t.rs")));
     assert!(!is_crate_src(Path::new("xtask/src/main.rs")));
+}
+
+#[test]
+fn os_lists_are_read_from_build_scripts_macros_and_manifests() {
+    let build = r#"//! B.
+const ALIASES: &[(&str, &[&str])] = &[
+    (
+        "have_x",
+        &[
+            "linux",
+            "macos",
+        ],
+    ),
+    ("fixed", &["solaris"]),
+];
+fn main() {}
+"#;
+    let aliases = os_lists::build_aliases(build);
+    assert_eq!(aliases["have_x"], ["linux", "macos"]);
+    assert_eq!(aliases["fixed"], ["solaris"]);
+
+    let lib = r#"macro_rules! cfg_x {
+    (@os [$($os:literal),* $(,)?] $item:item) => {};
+    ($($item:item)*) => {
+        $crate::cfg_x! {
+            @os [
+                "linux",
+                "macos",
+            ]
+            $($item)*
+        }
+    };
+}
+"#;
+    assert_eq!(
+        os_lists::macro_list(lib, "cfg_x").unwrap(),
+        ["linux", "macos"]
+    );
+    let unix_only = "macro_rules! cfg_poll {\n    ($($item:item)*) => {};\n}\n";
+    assert_eq!(os_lists::macro_list(unix_only, "cfg_poll"), None);
+
+    let manifest = r#"[dependencies]
+a = "1"
+
+[target.'cfg(any(target_os = "linux", target_os = "macos"))'.dependencies]
+# A comment.
+selectors-x = { workspace = true }
+
+[target.'cfg(unix)'.dependencies]
+selectors-poll = { workspace = true }
+"#;
+    let tables = os_lists::target_tables(manifest);
+    assert_eq!(tables["selectors-x"], ["linux", "macos"]);
+    assert_eq!(tables.len(), 1, "{tables:?}");
+}
+
+#[test]
+fn package_fields() {
+    let manifest =
+        "[package]\nname = \"a\"\nreadme = \"README.md\"\n\n[dependencies]\nreadme = \"x\"\n";
+    assert_eq!(
+        packages::package_value(manifest, "readme").as_deref(),
+        Some("README.md")
+    );
+    assert_eq!(packages::package_value(manifest, "description"), None);
+    assert!(packages::is_published(manifest));
+    assert!(!packages::is_published(
+        "[package]\nname = \"xtask\"\npublish = false\n"
+    ));
 }

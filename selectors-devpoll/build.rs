@@ -1,0 +1,20 @@
+//! Sets `cfg(have_devpoll)` on the targets with `/dev/poll` (illumos, Solaris), so the crate's
+//! code names that list of operating systems once.
+//!
+//! std only, no dependencies. `cargo xtask tidy` checks these lists against the crate's
+//! exported `cfg_*!` macro, which repeats them for other crates: a cfg set here reaches this
+//! crate alone.
+
+/// Each cfg this script can set, with the `target_os` values that set it.
+const ALIASES: &[(&str, &[&str])] = &[("have_devpoll", &["illumos", "solaris"])];
+
+fn main() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    for (cfg, systems) in ALIASES {
+        println!("cargo:rustc-check-cfg=cfg({cfg})");
+        if systems.contains(&os.as_str()) {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+}
