@@ -34,6 +34,8 @@ pub fn is_invalid_fd(fd: RawFd) -> bool {
 
 /// Why an fd number cannot name an open file of this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Sockets have no such limit: on Windows neither variant is made.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) enum OutOfRange {
     /// At or above the hard `RLIMIT_NOFILE`, which is given.
     Limit(RawFd),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::map::KeyMap;
 use crate::waker::WakerShared;
-use crate::{Backend, Error, Events, Registration, Result, SelectorKey, Token};
+use crate::{Backend, Error, Events, RawFd, Registration, Reset, Result, SelectorKey, Token};
 
 /// The caller's check run on every `EINTR` (see `BaseSelector::set_interrupt_check`).
 pub(crate) type InterruptCheck = Box<dyn FnMut() -> io::Result<()> + Send>;
@@ -91,7 +91,9 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
                 if woke_now {
                     woken = true;
                     if let Some(waker) = waker {
-                        waker.reset().map_err(Error::Os)?;
+                        if let Reset::Replaced { old } = waker.reset().map_err(Error::Os)? {
+                            watch_replaced_waker(backend, waker, old)?;
+                        }
                     }
                 }
                 if stale {
@@ -147,6 +149,22 @@ fn deliver<'m, F, T>(
         on_ready(key, events);
     }
     true
+}
+
+/// After the waker's source replaced its broken fd (`old`): the backend stops watching `old`
+/// and watches the new fd under [`Token::WAKER`]. The source keeps `old` open until then, so
+/// the delete names the socket it registered.
+#[cold]
+fn watch_replaced_waker<B: Backend>(
+    backend: &mut B,
+    waker: &WakerShared,
+    old: RawFd,
+) -> Result<()> {
+    let _ignored = backend.delete(old, Token::WAKER, Events::READ);
+    waker
+        .source
+        .lend_fd(&mut |fd| backend.add(fd, Token::WAKER, Events::READ))
+        .map_err(Error::Os)
 }
 
 /// Every registration the backend must hold: the map's, and the waker's fd if it has one.

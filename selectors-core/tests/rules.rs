@@ -4,7 +4,6 @@
 
 mod fake;
 
-use std::fs::File;
 use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -16,27 +15,32 @@ use selectors_core::{AsFd, AsRawFd, BorrowedFd, Error, Events};
 
 #[test]
 fn register_checks_events_then_fd_then_duplicate() {
-    let registered: &'static File = Box::leak(Box::new(File::open("/dev/null").expect("open")));
+    let registered: &'static Handle = Box::leak(Box::new(open()));
     let (mut selector, script) = selector::<BorrowedFd<'static>, u32>();
     let fd = registered.as_raw_fd();
     selector
         .register(registered.as_fd(), R, 1)
         .expect("register");
     assert_eq!(calls(&script), [Call::Add(fd, R)]);
-    // SAFETY: -10 is not the niche value -1, and the selector refuses a negative fd before it
-    // could reach any system call (the fake backend makes none anyway).
-    let negative = unsafe { BorrowedFd::borrow_raw(-10) };
-    let cases = [
-        (negative, Events::empty(), "InvalidEvents"),
-        (negative, Events::from_bits_retain(4), "InvalidEvents"),
-        (
-            registered.as_fd(),
-            Events::from_bits_retain(0x83),
-            "InvalidEvents",
-        ),
-        (negative, W, "InvalidFd"),
-        (registered.as_fd(), W, "AlreadyRegistered"),
-    ];
+    let mut cases = vec![(
+        registered.as_fd(),
+        Events::from_bits_retain(0x83),
+        "InvalidEvents",
+    )];
+    // A negative fd is not open; on Windows no `BorrowedSocket` can hold `INVALID_SOCKET`
+    // (std's niche), so `register` cannot be given an invalid socket there.
+    #[cfg(unix)]
+    {
+        // SAFETY: -10 is not the niche value -1, and the selector refuses a negative fd
+        // before it could reach any system call (the fake backend makes none anyway).
+        let negative = unsafe { BorrowedFd::borrow_raw(-10) };
+        cases.extend([
+            (negative, Events::empty(), "InvalidEvents"),
+            (negative, Events::from_bits_retain(4), "InvalidEvents"),
+            (negative, W, "InvalidFd"),
+        ]);
+    }
+    cases.push((registered.as_fd(), W, "AlreadyRegistered"));
     for (target, events, expected) in cases {
         let err = selector.register(target, events, 2).unwrap_err();
         assert_eq!(
@@ -125,7 +129,10 @@ fn modify_events_keeps_the_data_and_get_mut_lends_both() {
         selector.get_mut(999),
         Err(Error::NotRegistered(999))
     ));
-    assert!(matches!(selector.get_mut(-1), Err(Error::InvalidFd(-1))));
+    assert!(matches!(
+        selector.get_mut(INVALID),
+        Err(Error::InvalidFd(INVALID))
+    ));
     assert_eq!(calls(&script), []);
 }
 
@@ -138,9 +145,9 @@ fn modify_validates_first_and_calls_backend_only_for_new_events() {
     let refused = [
         (fd(&a), Events::empty(), "InvalidEvents"),
         (999, Events::from_bits_retain(4), "InvalidEvents"),
-        (-1, Events::empty(), "InvalidEvents"),
+        (INVALID, Events::empty(), "InvalidEvents"),
         (999, W, "NotRegistered"),
-        (-1, W, "InvalidFd"),
+        (INVALID, W, "InvalidFd"),
     ];
     for (target, events, expected) in refused {
         let err = selector.modify(target, events, 9).unwrap_err();
@@ -331,7 +338,7 @@ fn results_are_masked_and_unknown_fds_dropped() {
         (fd(&b), R),
         (fd(&c), W),
         (99_999, RW),
-        (-5, R),
+        (INVALID, R),
     ];
     waits(&script, [Step::Report(report.clone())]);
     let mut ready: Vec<_> = selector

@@ -34,7 +34,10 @@
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
-#[cfg(have_select)]
+#[cfg(all(have_select, not(windows)))]
+mod select;
+#[cfg(windows)]
+#[path = "windows.rs"]
 mod select;
 #[cfg(have_select)]
 #[allow(unsafe_code)]
@@ -83,6 +86,7 @@ macro_rules! cfg_select {
                 "dragonfly",
                 "illumos",
                 "solaris",
+                "windows",
             ]
             $($item)*
         }

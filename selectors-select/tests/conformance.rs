@@ -1,6 +1,6 @@
 //! The conformance suite on select, and select's own cases.
 // The targets where `selectors_select::SelectBackend` exists (build.rs).
-#![cfg(have_select)]
+#![cfg(all(have_select, unix))]
 
 use selectors_core::conformance;
 use selectors_select::SelectBackend;
