@@ -30,7 +30,7 @@ const USAGE: &str = "usage: echo [--port P] [--backend NAME] [--clients C [--mes
 #[derive(Debug)]
 struct Args {
     port: u16,
-    backend: Option<String>,
+    backend: Option<selectors::BackendKind>,
     clients: Option<usize>,
     messages: usize,
 }
@@ -61,7 +61,9 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|err| format!("--port {value}: {err}"))?
             }
-            "--backend" => args.backend = Some(value),
+            "--backend" => {
+                args.backend = Some(value.parse().map_err(|err| format!("--backend: {err}"))?)
+            }
             "--clients" => args.clients = Some(number()?),
             "--messages" => args.messages = number()?,
             _ => return Err(format!("unknown argument {flag}\n{USAGE}")),
@@ -97,7 +99,7 @@ fn main() -> ExitCode {
 /// Python's example as it is: serve until interrupted, printing what happens.
 fn serve_forever(args: &Args) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))?;
-    server::serve(listener, args.backend.as_deref(), None, true)
+    server::serve(listener, args.backend, None, true)
 }
 
 fn run_with_clients(args: &Args, clients: usize) -> std::io::Result<()> {
@@ -105,7 +107,7 @@ fn run_with_clients(args: &Args, clients: usize) -> std::io::Result<()> {
         clients,
         messages: args.messages,
         port: args.port,
-        backend: args.backend.clone(),
+        backend: args.backend,
     };
     let report = clients::run(&config)?;
     let seconds = report.elapsed.as_secs_f64();

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use selectors::{EVENT_READ, EVENT_WRITE, Events};
+use selectors::{BackendKind, EVENT_READ, EVENT_WRITE, Events};
 
 use super::server::{retry_later, selector, serve, write_some};
 
@@ -20,8 +20,8 @@ pub(crate) struct Config {
     pub(crate) messages: usize,
     /// The server's port on 127.0.0.1; 0 picks a free one.
     pub(crate) port: u16,
-    /// The backend by name; `None` lets `DefaultSelector` choose.
-    pub(crate) backend: Option<String>,
+    /// The backend; `None` lets `DefaultSelector` choose.
+    pub(crate) backend: Option<BackendKind>,
 }
 
 /// What a run measured.
@@ -50,8 +50,8 @@ const STALL: Duration = Duration::from_secs(30);
 pub(crate) fn run(config: &Config) -> io::Result<Report> {
     let listener = TcpListener::bind(("127.0.0.1", config.port))?;
     let addr = listener.local_addr()?;
-    let (backend, clients) = (config.backend.clone(), config.clients);
-    let server = thread::spawn(move || serve(listener, backend.as_deref(), Some(clients), false));
+    let (backend, clients) = (config.backend, config.clients);
+    let server = thread::spawn(move || serve(listener, backend, Some(clients), false));
     // On a client error the server thread is left waiting; the caller reports the error.
     let report = run_clients(addr, config)?;
     server
@@ -82,7 +82,7 @@ pub(crate) fn run_clients(addr: SocketAddr, config: &Config) -> io::Result<Repor
         let message = "the clients need at least one client and one message";
         return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
     }
-    let mut selector = selector::<TcpStream, usize>(config.backend.as_deref())?;
+    let mut selector = selector::<TcpStream, usize>(config.backend)?;
     let mut clients = Vec::with_capacity(config.clients);
     for id in 0..config.clients {
         let stream = TcpStream::connect(addr)?;
