@@ -119,8 +119,8 @@ compile_error!(
 
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
-    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
-    Target, Token,
+    FdWaker, ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey,
+    SelectorMap, Target, Token, WakeSource, Waker,
 };
 
 #[cfg(all(feature = "kqueue", have_kqueue))]

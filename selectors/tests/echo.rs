@@ -17,6 +17,12 @@ mod clients;
     dead_code,
     reason = "the example's command line uses what the tests do not"
 )]
+#[path = "../examples/echo/net.rs"]
+mod net;
+#[allow(
+    dead_code,
+    reason = "the example's command line uses what the tests do not"
+)]
 #[path = "../examples/echo/server.rs"]
 mod server;
 
@@ -24,6 +30,8 @@ use clients::{Config, fill_message, run, run_clients};
 
 fn config(clients: usize, messages: usize, backend: Option<BackendKind>) -> Config {
     Config {
+        server: std::sync::Arc::new(server::serve),
+        reply: |byte| byte,
         clients,
         messages,
         port: 0,
