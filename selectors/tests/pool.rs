@@ -60,7 +60,7 @@ fn pool_with_clients_under_each_backend() {
 fn replies_that_did_not_go_through_a_worker_are_caught() {
     let mut config = config(2, None);
     config.server = Arc::new(server::serve);
-    let err = run(&config).err().expect("echoed bytes are not complements");
+    let err = run(&config).expect_err("echoed bytes are not complements");
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "{err}");
     assert!(err.to_string().contains("byte 0"), "{err}");
 }
