@@ -110,7 +110,7 @@ cfg_devpoll! {
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
     ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
-    Target, Token,
+    Target, Token, Waker,
 };
 
 /// Expands its items only on targets that have `/dev/poll` (illumos and Solaris), so other

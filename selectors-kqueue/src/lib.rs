@@ -110,7 +110,7 @@ pub type EmulatedKqueueSelector<F, T = ()> = BaseSelector<KqueueBackend<Emulated
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
     ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
-    Target, Token,
+    Target, Token, Waker,
 };
 
 /// Expands its items only on targets that have kqueue (Apple's systems and the BSDs), so other

@@ -51,7 +51,7 @@ cfg_select! {
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
     ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
-    Target, Token,
+    Target, Token, Waker,
 };
 
 /// Expands its items only on targets that have this backend, so other crates gate their use of

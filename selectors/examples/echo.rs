@@ -18,63 +18,21 @@
 
 use std::net::TcpListener;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+#[path = "echo/cli.rs"]
+mod cli;
 #[path = "echo/clients.rs"]
 mod clients;
+#[path = "echo/net.rs"]
+mod net;
 #[path = "echo/server.rs"]
 mod server;
 
 const USAGE: &str = "usage: echo [--port P] [--backend NAME] [--clients C [--messages M]]";
 
-/// The command line.
-#[derive(Debug)]
-struct Args {
-    port: u16,
-    backend: Option<String>,
-    clients: Option<usize>,
-    messages: usize,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        port: 1234,
-        backend: None,
-        clients: None,
-        messages: 100,
-    };
-    let mut argv = std::env::args().skip(1);
-    while let Some(flag) = argv.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.to_owned());
-        }
-        let value = argv
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        let number = || {
-            value
-                .parse::<usize>()
-                .map_err(|err| format!("{flag} {value}: {err}"))
-        };
-        match flag.as_str() {
-            "--port" => {
-                args.port = value
-                    .parse()
-                    .map_err(|err| format!("--port {value}: {err}"))?
-            }
-            "--backend" => args.backend = Some(value),
-            "--clients" => args.clients = Some(number()?),
-            "--messages" => args.messages = number()?,
-            _ => return Err(format!("unknown argument {flag}\n{USAGE}")),
-        }
-    }
-    if args.clients == Some(0) || args.messages == 0 {
-        return Err("--clients and --messages must be at least 1".to_owned());
-    }
-    Ok(args)
-}
-
 fn main() -> ExitCode {
-    let args = match parse_args() {
+    let args = match cli::parse_args(USAGE, None) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("{message}");
@@ -95,29 +53,21 @@ fn main() -> ExitCode {
 }
 
 /// Python's example as it is: serve until interrupted, printing what happens.
-fn serve_forever(args: &Args) -> std::io::Result<()> {
+fn serve_forever(args: &cli::Args) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))?;
-    server::serve(listener, args.backend.as_deref(), None, true)
+    server::serve(listener, args.backend, None, true)
 }
 
-fn run_with_clients(args: &Args, clients: usize) -> std::io::Result<()> {
+fn run_with_clients(args: &cli::Args, clients: usize) -> std::io::Result<()> {
     let config = clients::Config {
+        server: Arc::new(server::serve),
+        reply: |byte| byte,
         clients,
         messages: args.messages,
         port: args.port,
-        backend: args.backend.clone(),
+        backend: args.backend,
     };
     let report = clients::run(&config)?;
-    let seconds = report.elapsed.as_secs_f64();
-    println!(
-        "echo over {}: {clients} clients x {} messages = {} messages, {} bytes, every byte checked",
-        report.backend, config.messages, report.messages, report.bytes,
-    );
-    println!(
-        "{:.3} s: {:.0} messages/s, {:.2} MB/s of payload echoed",
-        seconds,
-        report.messages as f64 / seconds,
-        report.bytes as f64 / seconds / 1e6,
-    );
+    clients::print_report("echo", &config, &report);
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use selectors_core::{Backend, BaseSelector, BorrowedFd, Events, RawFd, Registration, Token};
 
+use crate::BackendKind;
 use crate::host;
 
 /// Python's `selectors.DefaultSelector`: a [`BaseSelector`] over [`DefaultBackend`], the most
@@ -17,35 +18,43 @@ use crate::host;
 pub type DefaultSelector<F, T = ()> = BaseSelector<DefaultBackend, F, T>;
 
 /// The environment variable that forces [`DefaultBackend`]'s choice: `select`, `poll`,
-/// `epoll`, `devpoll` or `kqueue`. Empty counts as unset.
+/// `epoll`, `devpoll` or `kqueue` ([`BackendKind::name`]). Empty counts as unset.
 pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 
-/// The backends this build has, by name, with whether the target has each, in CPython's
-/// probe order.
-const PROBE_ORDER: [(&str, bool); 5] = [
-    ("kqueue", cfg!(feature = "kqueue") && host::KQUEUE),
-    ("epoll", cfg!(feature = "epoll") && host::EPOLL),
-    ("devpoll", cfg!(feature = "devpoll") && host::DEVPOLL),
-    ("poll", cfg!(feature = "poll") && host::POLL),
-    ("select", cfg!(feature = "select") && host::SELECT),
+/// The backends, with whether this build has each on this target, in CPython's probe order.
+const PROBE_ORDER: [(BackendKind, bool); 5] = [
+    (
+        BackendKind::Kqueue,
+        cfg!(feature = "kqueue") && host::KQUEUE,
+    ),
+    (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL),
+    (
+        BackendKind::Devpoll,
+        cfg!(feature = "devpoll") && host::DEVPOLL,
+    ),
+    (BackendKind::Poll, cfg!(feature = "poll") && host::POLL),
+    (
+        BackendKind::Select,
+        cfg!(feature = "select") && host::SELECT,
+    ),
 ];
 
-/// The names of `PROBE_ORDER` that this build has, packed at the front; the count follows.
-const AVAILABLE: ([&str; 5], usize) = {
-    let mut names = [""; 5];
+/// The kinds of `PROBE_ORDER` that this build has, packed at the front; the count follows.
+const AVAILABLE: ([BackendKind; 5], usize) = {
+    let mut kinds = [BackendKind::Select; 5];
     let (mut i, mut count) = (0, 0);
     while i < PROBE_ORDER.len() {
         if PROBE_ORDER[i].1 {
-            names[count] = PROBE_ORDER[i].0;
+            kinds[count] = PROBE_ORDER[i].0;
             count += 1;
         }
         i += 1;
     }
-    (names, count)
+    (kinds, count)
 };
 
 /// `AVAILABLE` at a fixed address, so [`available_backends`] can lend a slice of it.
-static AVAILABLE_NAMES: ([&str; 5], usize) = AVAILABLE;
+static AVAILABLE_KINDS: ([BackendKind; 5], usize) = AVAILABLE;
 
 // Features are on but none of their backends exists on this target (`poll` alone on a
 // non-Unix target, say). The backend crates know their OS lists, so the check is a constant.
@@ -56,21 +65,23 @@ const _: () = assert!(
      Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and Solaris)"
 );
 
-/// The names of the backends this build has on this target, in the order `DefaultSelector`
-/// probes them (CPython's: kqueue, epoll, devpoll, poll, select).
+/// The backends this build has on this target, in the order `DefaultSelector` probes them
+/// (CPython's: kqueue, epoll, devpoll, poll, select).
 ///
-/// A name here was compiled in and the target has it; whether the running kernel lets it be
-/// created is known only by trying ([`DefaultBackend::from_name`]).
+/// A kind here was compiled in and the target has it; whether the running kernel lets it be
+/// created is known only by trying ([`DefaultBackend::from_kind`]).
 ///
 /// ```
-/// let names = selectors::available_backends();
+/// use selectors::BackendKind;
+///
+/// let kinds = selectors::available_backends();
 /// if cfg!(all(target_os = "linux", feature = "epoll", feature = "poll", feature = "select")) {
-///     assert_eq!(names, ["epoll", "poll", "select"]);
+///     assert_eq!(kinds, [BackendKind::Epoll, BackendKind::Poll, BackendKind::Select]);
 /// }
 /// ```
 #[must_use]
-pub fn available_backends() -> &'static [&'static str] {
-    &AVAILABLE_NAMES.0[..AVAILABLE_NAMES.1]
+pub fn available_backends() -> &'static [BackendKind] {
+    &AVAILABLE_KINDS.0[..AVAILABLE_KINDS.1]
 }
 
 /// The backend of [`DefaultSelector`]: one of the backends this build has, chosen at run
@@ -82,8 +93,13 @@ pub fn available_backends() -> &'static [&'static str] {
 ///    listing the valid choices, never a silent fallback, so a test run under each backend
 ///    really runs under each;
 /// 2. else the first of kqueue, epoll, devpoll, poll, select (CPython's order, restricted to
-///    [`available_backends`]) whose creation succeeds: a kernel that refuses one (`ENOSYS`,
-///    `EMFILE`, a missing `/dev/poll`) falls through to the next.
+///    [`available_backends`]) whose creation succeeds: a kernel that refuses one with any
+///    error (`ENOSYS`, `EMFILE`, a missing `/dev/poll`, a seccomp filter's `EPERM`) falls
+///    through to the next, as CPython's `_can_use` does.
+///
+/// An error names the backend and, for the first case, the variable: `cannot create the
+/// epoll backend (SELECTORS_BACKEND=epoll): Function not implemented (os error 38)`; its
+/// [`io::ErrorKind`] is the OS error's, whose errno its `source()` keeps.
 ///
 /// Each call dispatches with one `match` to the chosen backend.
 pub struct DefaultBackend(Inner);
@@ -122,87 +138,153 @@ macro_rules! dispatch {
 }
 
 impl DefaultBackend {
-    /// Creates the backend named `name` (`"select"`, `"poll"`, `"epoll"`, `"devpoll"` or
-    /// `"kqueue"`), ignoring [`BACKEND_ENV`].
+    /// Creates the backend of `kind`, ignoring [`BACKEND_ENV`].
     ///
     /// ```
     /// use std::io;
-    /// use selectors::{DefaultBackend, DefaultSelector, available_backends};
+    /// use selectors::{BackendKind, DefaultBackend, DefaultSelector, available_backends};
     ///
-    /// for &name in available_backends() {
-    ///     let backend = DefaultBackend::from_name(name)?;
-    ///     let selector = DefaultSelector::<std::fs::File>::with_backend(backend);
-    ///     assert_eq!(selector.backend_name(), name);
+    /// for &kind in available_backends() {
+    ///     let selector = DefaultSelector::<std::fs::File>::with_backend(DefaultBackend::from_kind(kind)?);
+    ///     assert_eq!(selector.backend().kind(), kind);
     /// }
-    /// let err = DefaultBackend::from_name("bogus").unwrap_err();
-    /// assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    /// let err = "bogus".parse::<BackendKind>().unwrap_err();
+    /// assert!(err.to_string().contains("bogus"));
     /// # Ok::<(), io::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`io::ErrorKind::InvalidInput`] when the name is unknown or the backend is not in
-    /// this build on this target (the message lists [`available_backends`]); the OS error
-    /// when the kernel refuses to create it.
-    pub fn from_name(name: &str) -> io::Result<Self> {
-        Self::create(name).unwrap_or_else(|| Err(invalid_choice(name, None)))
+    /// [`io::ErrorKind::InvalidInput`] when this build has no such backend on this target
+    /// (the message lists [`available_backends`]); otherwise the OS error of creating it,
+    /// with a message that names the backend.
+    pub fn from_kind(kind: BackendKind) -> io::Result<Self> {
+        Self::create(kind, None)
     }
 
     /// Creates the first backend of [`available_backends`] that the kernel lets us create,
-    /// ignoring [`BACKEND_ENV`].
+    /// ignoring [`BACKEND_ENV`]. Any error falls through to the next backend, as CPython's
+    /// `_can_use` catches any `OSError`: an epoll that cannot be created for lack of fds
+    /// (`EMFILE`) leaves poll, which needs none.
     ///
     /// # Errors
-    /// The last backend's OS error when none can be created.
+    /// When no backend can be created, the last one's error, with a message that names every
+    /// backend tried.
     pub fn probe() -> io::Result<Self> {
-        let mut last_error = None;
-        for name in available_backends() {
-            match Self::create(name) {
-                Some(Ok(backend)) => return Ok(backend),
-                Some(Err(err)) => last_error = Some(err),
-                None => {}
+        let mut tried = Vec::new();
+        for &kind in available_backends() {
+            match Self::create(kind, None) {
+                Ok(backend) => return Ok(backend),
+                Err(err) => tried.push((kind, err)),
             }
         }
-        Err(last_error.unwrap_or_else(|| io::ErrorKind::Unsupported.into()))
+        let names: Vec<&str> = tried.iter().map(|(kind, _)| kind.name()).collect();
+        let (kind, last) = tried
+            .pop()
+            .map_or((io::ErrorKind::Unsupported, None), |(_, err)| {
+                (err.kind(), Some(err))
+            });
+        Err(io::Error::new(
+            kind,
+            CreateError {
+                what: format!("no backend could be created (tried {})", names.join(", ")),
+                cause: last,
+            },
+        ))
     }
 
-    /// The named backend, or `None` when the name is unknown or not in this build.
-    fn create(name: &str) -> Option<io::Result<Self>> {
-        if !available_backends().contains(&name) {
-            return None;
-        }
-        let inner = match name {
+    /// The kind of the backend chosen.
+    #[must_use]
+    pub fn kind(&self) -> BackendKind {
+        match self.0 {
             #[cfg(feature = "kqueue")]
-            "kqueue" => host::KqueueBackend::new().map(Inner::Kqueue),
+            Inner::Kqueue(_) => BackendKind::Kqueue,
             #[cfg(feature = "epoll")]
-            "epoll" => host::EpollBackend::new().map(Inner::Epoll),
+            Inner::Epoll(_) => BackendKind::Epoll,
             #[cfg(feature = "devpoll")]
-            "devpoll" => host::DevpollBackend::new().map(Inner::Devpoll),
+            Inner::Devpoll(_) => BackendKind::Devpoll,
             #[cfg(feature = "poll")]
-            "poll" => host::PollBackend::new().map(Inner::Poll),
+            Inner::Poll(_) => BackendKind::Poll,
             #[cfg(feature = "select")]
-            "select" => host::SelectBackend::new().map(Inner::Select),
-            _ => return None,
+            Inner::Select(_) => BackendKind::Select,
+        }
+    }
+
+    /// The backend of `kind`; `chosen_by` names the variable that chose it, for messages.
+    fn create(kind: BackendKind, chosen_by: Option<&str>) -> io::Result<Self> {
+        if !available_backends().contains(&kind) {
+            return Err(not_available(kind.name(), chosen_by));
+        }
+        let created = match kind {
+            #[cfg(feature = "kqueue")]
+            BackendKind::Kqueue => host::KqueueBackend::new().map(Inner::Kqueue),
+            #[cfg(feature = "epoll")]
+            BackendKind::Epoll => host::EpollBackend::new().map(Inner::Epoll),
+            #[cfg(feature = "devpoll")]
+            BackendKind::Devpoll => host::DevpollBackend::new().map(Inner::Devpoll),
+            #[cfg(feature = "poll")]
+            BackendKind::Poll => host::PollBackend::new().map(Inner::Poll),
+            #[cfg(feature = "select")]
+            BackendKind::Select => host::SelectBackend::new().map(Inner::Select),
+            #[allow(unreachable_patterns, reason = "every kind may be compiled in")]
+            _ => return Err(not_available(kind.name(), chosen_by)),
         };
-        Some(inner.map(DefaultBackend))
+        created.map(DefaultBackend).map_err(|err| {
+            let chosen = chosen_by.map_or_else(String::new, |var| format!(" ({var}={kind})"));
+            io::Error::new(
+                err.kind(),
+                CreateError {
+                    what: format!("cannot create the {kind} backend{chosen}"),
+                    cause: Some(err),
+                },
+            )
+        })
     }
 }
 
-/// The error for a backend name that is unknown or not in this build; `source` says where
+/// A backend that could not be created: what was tried, and the OS error (its
+/// [`source`](std::error::Error::source), which keeps the errno).
+#[derive(Debug)]
+struct CreateError {
+    what: String,
+    cause: Option<io::Error>,
+}
+
+impl fmt::Display for CreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            Some(cause) => write!(f, "{}: {cause}", self.what),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+impl std::error::Error for CreateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_ref().map(|cause| cause as _)
+    }
+}
+
+/// The error for a backend name that is unknown or not in this build; `chosen_by` says where
 /// the name came from, if not from the caller.
-fn invalid_choice(name: &str, source: Option<&str>) -> io::Error {
-    let known = PROBE_ORDER.iter().any(|&(known, _)| known == name);
+fn not_available(name: &str, chosen_by: Option<&str>) -> io::Error {
+    let known = PROBE_ORDER.iter().any(|&(kind, _)| kind.name() == name);
     let problem = if known {
         "is not available in this build on this target"
     } else {
         "is not a selectors backend"
     };
-    let source = source
-        .map(|source| format!(" (from {source})"))
+    let chosen_by = chosen_by
+        .map(|var| format!(" (from {var})"))
         .unwrap_or_default();
+    let valid: Vec<&str> = available_backends()
+        .iter()
+        .map(|kind| kind.name())
+        .collect();
     io::Error::new(
         io::ErrorKind::InvalidInput,
         format!(
-            "{name:?}{source} {problem}; valid choices: {}",
-            available_backends().join(", ")
+            "{name:?}{chosen_by} {problem}; valid choices: {}",
+            valid.join(", ")
         ),
     )
 }
@@ -212,11 +294,13 @@ impl Backend for DefaultBackend {
     /// [`probe`](DefaultBackend::probe) can create.
     fn new() -> io::Result<Self> {
         match std::env::var_os(BACKEND_ENV) {
-            Some(name) if !name.is_empty() => match name.to_str() {
-                Some(name) => Self::create(name)
-                    .unwrap_or_else(|| Err(invalid_choice(name, Some(BACKEND_ENV)))),
-                None => Err(invalid_choice(&name.to_string_lossy(), Some(BACKEND_ENV))),
-            },
+            Some(name) if !name.is_empty() => {
+                let name = name.to_string_lossy();
+                match name.parse::<BackendKind>() {
+                    Ok(kind) => Self::create(kind, Some(BACKEND_ENV)),
+                    Err(_) => Err(not_available(&name, Some(BACKEND_ENV))),
+                }
+            }
             _ => Self::probe(),
         }
     }

@@ -53,8 +53,8 @@
 //! The environment variable [`SELECTORS_BACKEND`](BACKEND_ENV) (`select`, `poll`, `epoll`,
 //! `devpoll` or `kqueue`) forces one, so an application can run its own tests under each
 //! backend; a name that is unknown or not in this build is an error, not a silent fallback.
-//! [`DefaultBackend::from_name`] chooses in code, and [`available_backends`] lists the
-//! choices.
+//! [`DefaultBackend::from_kind`] chooses in code (a [`BackendKind`], which also parses from
+//! its name), and [`available_backends`] lists the choices.
 //!
 //! [`selectors`]: https://docs.python.org/3/library/selectors.html
 #![forbid(unsafe_code)]
@@ -97,6 +97,9 @@ mod default;
     feature = "kqueue"
 ))]
 mod host;
+mod kind;
+
+pub use kind::{BackendKind, ParseBackendKindError};
 
 cfg_any_backend_feature! {
     pub use default::{BACKEND_ENV, DefaultBackend, DefaultSelector, available_backends};
@@ -116,8 +119,8 @@ compile_error!(
 
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,
-    ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey, SelectorMap,
-    Target, Token,
+    FdWaker, ModifyError, OwnedFd, RawFd, RegisterError, Registration, Result, SelectorKey,
+    SelectorMap, Target, Token, WakeSource, Waker,
 };
 
 #[cfg(all(feature = "kqueue", have_kqueue))]

@@ -11,7 +11,9 @@ use std::os::unix::net::UnixStream;
 use std::process::Command;
 use std::time::Duration;
 
-use selectors::{BACKEND_ENV, DefaultBackend, DefaultSelector, EVENT_READ, available_backends};
+use selectors::{
+    BACKEND_ENV, BackendKind, DefaultBackend, DefaultSelector, EVENT_READ, available_backends,
+};
 
 /// The probe's expected choice when the kernel refuses nothing: epoll on Linux (CPython's
 /// `DefaultSelector` there), else the first backend of this build.
@@ -19,7 +21,7 @@ fn expected_probe() -> &'static str {
     if cfg!(all(target_os = "linux", feature = "epoll")) {
         "epoll"
     } else {
-        available_backends()[0]
+        available_backends()[0].name()
     }
 }
 
@@ -49,13 +51,13 @@ fn follows_the_environment() {
     let requested = env::var(BACKEND_ENV).ok().filter(|name| !name.is_empty());
     let result = DefaultSelector::<UnixStream, &str>::new();
     match requested {
-        Some(name) if !available_backends().contains(&name.as_str()) => {
+        Some(name) if !names().contains(&name.as_str()) => {
             let err = result.expect_err("an unknown or unavailable name must be refused");
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
             let message = err.to_string();
             assert!(message.contains(&format!("{name:?}")), "{message}");
             assert!(message.contains(BACKEND_ENV), "{message}");
-            for valid in available_backends() {
+            for valid in names() {
                 assert!(message.contains(valid), "{message}");
             }
             println!("DefaultSelector refused {name:?}: {message}");
@@ -68,6 +70,14 @@ fn follows_the_environment() {
             println!("DefaultSelector chose {chosen}");
         }
     }
+}
+
+/// The names of the backends this build has.
+fn names() -> Vec<&'static str> {
+    available_backends()
+        .iter()
+        .map(|kind| kind.name())
+        .collect()
 }
 
 /// Runs `test` of this binary in a child process with `SELECTORS_BACKEND` set to `backend`
@@ -115,7 +125,7 @@ fn an_empty_override_means_no_override() {
 #[test]
 fn the_override_picks_each_backend() {
     assert!(!available_backends().is_empty());
-    for name in available_backends() {
+    for name in names() {
         let stdout = run_child("follows_the_environment", Some(name));
         assert!(
             stdout.contains(&format!("DefaultSelector chose {name}\n")),
@@ -139,7 +149,7 @@ fn the_override_refuses_an_unknown_name() {
 fn the_override_refuses_a_backend_this_target_lacks() {
     let missing = ["kqueue", "epoll", "devpoll", "poll", "select"]
         .into_iter()
-        .filter(|name| !available_backends().contains(name));
+        .filter(|name| !names().contains(name));
     for name in missing {
         let stdout = run_child("follows_the_environment", Some(name));
         assert!(
@@ -151,29 +161,33 @@ fn the_override_refuses_a_backend_this_target_lacks() {
 }
 
 #[test]
-fn from_name_creates_each_backend() {
-    for &name in available_backends() {
-        let backend = DefaultBackend::from_name(name).unwrap();
+fn from_kind_creates_each_backend() {
+    for &kind in available_backends() {
+        let backend = DefaultBackend::from_kind(kind).unwrap();
+        assert_eq!(backend.kind(), kind);
         let selector = DefaultSelector::with_backend(backend);
-        assert_eq!(selector.backend_name(), name);
+        assert_eq!(selector.backend_name(), kind.name());
         assert_works(selector);
     }
 }
 
 #[test]
-fn from_name_refuses_unknown_and_missing_names() {
-    let err = DefaultBackend::from_name("bogus").unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+fn kinds_parse_from_their_names_and_refuse_others() {
+    for kind in BackendKind::ALL {
+        assert_eq!(kind.name().parse::<BackendKind>(), Ok(kind));
+        assert_eq!(kind.to_string(), kind.name());
+    }
+    let err = "bogus".parse::<BackendKind>().unwrap_err();
     let message = err.to_string();
     assert!(
         message.contains("\"bogus\" is not a selectors backend"),
         "{message}"
     );
-    for valid in available_backends() {
-        assert!(message.contains(valid), "{message}");
+    for kind in BackendKind::ALL {
+        assert!(message.contains(kind.name()), "{message}");
     }
     if cfg!(target_os = "linux") {
-        let err = DefaultBackend::from_name("kqueue").unwrap_err();
+        let err = DefaultBackend::from_kind(BackendKind::Kqueue).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(
             err.to_string().contains("not available in this build"),
@@ -185,7 +199,7 @@ fn from_name_refuses_unknown_and_missing_names() {
 #[test]
 fn available_backends_follow_cpython_order() {
     let order = ["kqueue", "epoll", "devpoll", "poll", "select"];
-    let positions: Vec<_> = available_backends()
+    let positions: Vec<_> = names()
         .iter()
         .map(|name| order.iter().position(|o| o == name).unwrap())
         .collect();
@@ -199,7 +213,7 @@ fn available_backends_follow_cpython_order() {
         .into_iter()
         .filter_map(|(enabled, name)| enabled.then_some(name))
         .collect();
-        assert_eq!(available_backends(), expected);
+        assert_eq!(names(), expected);
     }
 }
 
@@ -241,12 +255,12 @@ fn the_probe_falls_through_when_the_kernel_refuses() {
     assert!(files.len() < 32, "the fd limit was not lowered");
     let result = DefaultSelector::<UnixStream, &str>::new();
     // The fd-free backends, in probe order; without one, the probe must report the OS error.
-    let fallback = available_backends()
-        .iter()
+    let fallback = names()
+        .into_iter()
         .find(|name| ["poll", "select"].contains(name));
     files.clear();
     match fallback {
-        Some(&expected) => {
+        Some(expected) => {
             let selector = result.unwrap();
             assert_eq!(selector.backend_name(), expected);
             assert_works(selector);
@@ -258,4 +272,62 @@ fn the_probe_falls_through_when_the_kernel_refuses() {
             println!("with no fd left, the probe failed: {err}");
         }
     }
+}
+
+/// A backend forced by `SELECTORS_BACKEND` that the kernel refuses: the error names the
+/// backend and the variable, keeps the OS error's kind, and its source keeps the errno. Run
+/// in a child process with every fd in use, so epoll (or kqueue, /dev/poll) cannot be made.
+#[test]
+fn a_forced_backend_the_kernel_refuses_is_named_in_the_error() {
+    const MARKER: &str = "SELECTORS_TEST_FORCED_EXHAUSTED";
+    let Some(kind) = available_backends()
+        .iter()
+        .copied()
+        .find(|kind| !matches!(kind, BackendKind::Poll | BackendKind::Select))
+    else {
+        return;
+    };
+    if env::var_os(MARKER).is_none() {
+        let test = "a_forced_backend_the_kernel_refuses_is_named_in_the_error";
+        let output = Command::new("sh")
+            .args(["-c", r#"ulimit -n 32 && exec "$0" "$@""#])
+            .arg(env::current_exe().unwrap())
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(MARKER, "1")
+            .env(BACKEND_ENV, kind.name())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{}\n{stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("refused: cannot create the"), "{stdout}");
+        return;
+    }
+    let mut files = Vec::new();
+    let exhausted = loop {
+        match std::fs::File::open("/dev/null") {
+            Ok(file) => files.push(file),
+            Err(err) => break err,
+        }
+    };
+    let err = DefaultSelector::<UnixStream, ()>::new().unwrap_err();
+    files.clear();
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!(
+            "cannot create the {kind} backend ({BACKEND_ENV}={kind})"
+        )),
+        "{message}"
+    );
+    let io_err = io::Error::from(err);
+    assert_eq!(io_err.kind(), exhausted.kind());
+    let source = std::error::Error::source(io_err.get_ref().expect("a wrapped error"))
+        .and_then(|source| source.downcast_ref::<io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(source.raw_os_error(), exhausted.raw_os_error());
+    println!("refused: {message}");
 }

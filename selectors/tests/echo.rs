@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 
-use selectors::{DefaultSelector, available_backends};
+use selectors::{BackendKind, DefaultSelector, available_backends};
 
 #[allow(
     dead_code,
@@ -17,17 +17,25 @@ mod clients;
     dead_code,
     reason = "the example's command line uses what the tests do not"
 )]
+#[path = "../examples/echo/net.rs"]
+mod net;
+#[allow(
+    dead_code,
+    reason = "the example's command line uses what the tests do not"
+)]
 #[path = "../examples/echo/server.rs"]
 mod server;
 
 use clients::{Config, fill_message, run, run_clients};
 
-fn config(clients: usize, messages: usize, backend: Option<&str>) -> Config {
+fn config(clients: usize, messages: usize, backend: Option<BackendKind>) -> Config {
     Config {
+        server: std::sync::Arc::new(server::serve),
+        reply: |byte| byte,
         clients,
         messages,
         port: 0,
-        backend: backend.map(str::to_owned),
+        backend,
     }
 }
 
@@ -49,7 +57,7 @@ fn echo_with_clients_under_each_backend() {
     for &backend in available_backends() {
         let report = run(&config(12, 40, Some(backend)))
             .unwrap_or_else(|err| panic!("echo over {backend}: {err}"));
-        assert_eq!(report.backend, backend);
+        assert_eq!(report.backend, backend.name());
         assert_eq!(report.messages, 12 * 40);
         assert_eq!(report.bytes, payload(12, 40), "over {backend}");
     }
@@ -174,8 +182,8 @@ fn server_echoes_a_large_burst_under_each_backend() {
     for &backend in available_backends() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let name = backend.to_owned();
-        let server = thread::spawn(move || server::serve(listener, Some(&name), Some(1), false));
+        let kind = backend;
+        let server = thread::spawn(move || server::serve(listener, Some(kind), Some(1), false));
         let conn = TcpStream::connect(addr).unwrap();
         let mut writer = conn.try_clone().unwrap();
         let sender = thread::spawn(move || {

@@ -4,24 +4,35 @@
 
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use selectors::{EVENT_READ, EVENT_WRITE, Events};
+use selectors::{BackendKind, EVENT_READ, EVENT_WRITE, Events};
 
-use super::server::{retry_later, selector, serve, write_some};
+use super::net::{retry_later, selector, write_some};
+
+/// A server the clients can run: serves on the listener with the backend given, until that
+/// many connections have been closed, printing what it does if asked.
+pub(crate) type Server = Arc<
+    dyn Fn(TcpListener, Option<BackendKind>, Option<usize>, bool) -> io::Result<()> + Send + Sync,
+>;
 
 /// A run of the example with its own clients.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Config {
+    /// The server to run.
+    pub(crate) server: Server,
+    /// What the server answers for each byte sent: itself for the echo server.
+    pub(crate) reply: fn(u8) -> u8,
     /// How many client connections.
     pub(crate) clients: usize,
     /// How many messages each client sends and checks.
     pub(crate) messages: usize,
     /// The server's port on 127.0.0.1; 0 picks a free one.
     pub(crate) port: u16,
-    /// The backend by name; `None` lets `DefaultSelector` choose.
-    pub(crate) backend: Option<String>,
+    /// The backend; `None` lets `DefaultSelector` choose.
+    pub(crate) backend: Option<BackendKind>,
 }
 
 /// What a run measured.
@@ -50,14 +61,29 @@ const STALL: Duration = Duration::from_secs(30);
 pub(crate) fn run(config: &Config) -> io::Result<Report> {
     let listener = TcpListener::bind(("127.0.0.1", config.port))?;
     let addr = listener.local_addr()?;
-    let (backend, clients) = (config.backend.clone(), config.clients);
-    let server = thread::spawn(move || serve(listener, backend.as_deref(), Some(clients), false));
+    let (serve, backend, clients) = (Arc::clone(&config.server), config.backend, config.clients);
+    let server = thread::spawn(move || serve(listener, backend, Some(clients), false));
     // On a client error the server thread is left waiting; the caller reports the error.
     let report = run_clients(addr, config)?;
     server
         .join()
         .map_err(|_| io::Error::other("the server thread panicked"))??;
     Ok(report)
+}
+
+/// Prints what a run measured, for the examples' command lines.
+pub(crate) fn print_report(what: &str, config: &Config, report: &Report) {
+    let seconds = report.elapsed.as_secs_f64();
+    println!(
+        "{what} over {}: {} clients x {} messages = {} messages, {} bytes, every byte checked",
+        report.backend, config.clients, config.messages, report.messages, report.bytes,
+    );
+    println!(
+        "{:.3} s: {:.0} messages/s, {:.2} MB/s of payload",
+        seconds,
+        report.messages as f64 / seconds,
+        report.bytes as f64 / seconds / 1e6,
+    );
 }
 
 /// One client connection's progress through its messages.
@@ -73,7 +99,7 @@ struct Client {
 }
 
 /// Connects `config.clients` clients to `addr` and exchanges every message, checking each
-/// echoed byte.
+/// byte that comes back against `config.reply` of the byte sent.
 ///
 /// # Errors
 /// As for [`run`].
@@ -82,7 +108,7 @@ pub(crate) fn run_clients(addr: SocketAddr, config: &Config) -> io::Result<Repor
         let message = "the clients need at least one client and one message";
         return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
     }
-    let mut selector = selector::<TcpStream, usize>(config.backend.as_deref())?;
+    let mut selector = selector::<TcpStream, usize>(config.backend)?;
     let mut clients = Vec::with_capacity(config.clients);
     for id in 0..config.clients {
         let stream = TcpStream::connect(addr)?;
@@ -105,9 +131,7 @@ pub(crate) fn run_clients(addr: SocketAddr, config: &Config) -> io::Result<Repor
         let (id, stream) = (*key.data(), key.fileobj());
         fill_message(id, 0, &mut clients[id].out);
         let wanted = clients[id].send(stream)?;
-        if wanted != EVENT_READ {
-            selector.modify(fd, wanted, id)?;
-        }
+        selector.modify_events(fd, wanted)?;
     }
 
     let (mut ready, mut buf) = (Vec::with_capacity(config.clients), [0_u8; 4096]);
@@ -121,11 +145,10 @@ pub(crate) fn run_clients(addr: SocketAddr, config: &Config) -> io::Result<Repor
             return Err(io::Error::new(io::ErrorKind::TimedOut, message));
         }
         for &(fd, events) in &ready {
-            let key = selector.get_key(fd)?;
-            let (id, stream, watching) = (*key.data(), key.fileobj(), key.events());
+            let (stream, &mut id) = selector.get_mut(fd)?;
             let client = &mut clients[id];
             if events.contains(EVENT_READ) {
-                client.check_echo(stream, id, &mut buf)?;
+                client.check_echo(stream, id, config.reply, &mut buf)?;
             }
             if client.echoed == client.out.len() {
                 bytes += client.out.len() as u64;
@@ -140,9 +163,8 @@ pub(crate) fn run_clients(addr: SocketAddr, config: &Config) -> io::Result<Repor
                 (client.sent, client.echoed) = (0, 0);
             }
             let wanted = client.send(stream)?;
-            if wanted != watching {
-                selector.modify(fd, wanted, id)?;
-            }
+            // Unchanged events make no system call.
+            selector.modify_events(fd, wanted)?;
         }
     }
     Ok(Report {
@@ -168,7 +190,13 @@ impl Client {
     }
 
     /// Reads what has arrived and checks it against the bytes sent and not yet echoed.
-    fn check_echo(&mut self, mut stream: &TcpStream, id: usize, buf: &mut [u8]) -> io::Result<()> {
+    fn check_echo(
+        &mut self,
+        mut stream: &TcpStream,
+        id: usize,
+        reply: fn(u8) -> u8,
+        buf: &mut [u8],
+    ) -> io::Result<()> {
         let n = match stream.read(buf) {
             Ok(0) => {
                 return Err(io::Error::new(
@@ -184,11 +212,11 @@ impl Client {
             Err(err) => return Err(err),
         };
         let expected = &self.out[self.echoed..self.sent];
-        let mismatch = (0..n).find(|&i| expected.get(i) != Some(&buf[i]));
+        let mismatch = (0..n).find(|&i| expected.get(i).map(|&b| reply(b)) != Some(buf[i]));
         if let Some(i) = mismatch {
             let got = buf[i];
             let detail = match expected.get(i) {
-                Some(want) => format!("expected {want:#04x}, got {got:#04x}"),
+                Some(&sent) => format!("expected {:#04x}, got {got:#04x}", reply(sent)),
                 None => format!("got {got:#04x} beyond the {} bytes sent", self.sent),
             };
             return Err(io::Error::new(

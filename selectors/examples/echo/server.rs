@@ -3,53 +3,28 @@
 //! Python's version registers the listening socket with `accept` as its data and each
 //! connection with `read`, then calls `key.data(key.fileobj, mask)` for every ready key. Here
 //! the file object's type says which of the two runs, and a connection's data holds the bytes
-//! not yet echoed. Python's `conn.send(data)  # Hope it won't block` becomes a real partial
-//! write: the rest waits for `EVENT_WRITE`, and the connection is not read again until it is
-//! sent, so a client that never reads cannot make the server buffer without bound.
+//! not yet echoed; `get_mut` lends the two together. Python's `conn.send(data)  # Hope it
+//! won't block` becomes a real partial write: the rest waits for `EVENT_WRITE`
+//! (`modify_events`, which keeps the data).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
 
-use selectors::{AsFd, BorrowedFd, DefaultBackend, DefaultSelector, EVENT_READ, EVENT_WRITE};
+use selectors::{BackendKind, EVENT_READ, EVENT_WRITE};
 
-/// A selector of this build: `backend` by name, or `DefaultSelector`'s own choice (which
-/// honours `SELECTORS_BACKEND`).
-pub(crate) fn selector<F: AsFd, T>(backend: Option<&str>) -> io::Result<DefaultSelector<F, T>> {
-    match backend {
-        Some(name) => Ok(DefaultSelector::with_backend(DefaultBackend::from_name(
-            name,
-        )?)),
-        None => Ok(DefaultSelector::new()?),
-    }
-}
-
-/// What the server's selector watches.
-pub(crate) enum Socket {
-    /// The listening socket: ready to read means a connection can be accepted.
-    Listener(TcpListener),
-    /// An accepted connection.
-    Stream(TcpStream),
-}
-
-impl AsFd for Socket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        match self {
-            Socket::Listener(listener) => listener.as_fd(),
-            Socket::Stream(stream) => stream.as_fd(),
-        }
-    }
-}
+use super::net::{Socket, retry_later, selector, write_some};
 
 /// Serves on `listener` until `stop_after` connections have been closed (forever if `None`).
 /// `verbose` prints what Python's example prints.
 pub(crate) fn serve(
     listener: TcpListener,
-    backend: Option<&str>,
+    kind: Option<BackendKind>,
     stop_after: Option<usize>,
     verbose: bool,
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
-    let mut selector = selector::<Socket, Vec<u8>>(backend)?;
+    // Each connection's data: the bytes it sent that are not yet echoed.
+    let mut selector = selector::<Socket, Vec<u8>>(kind)?;
     if verbose {
         let addr = listener.local_addr()?;
         println!("serving on {addr} with {}", selector.backend_name());
@@ -62,19 +37,18 @@ pub(crate) fn serve(
     while stop_after.is_none_or(|stop_after| closed < stop_after) {
         selector.select_into(None, &mut ready)?;
         for &(fd, _events) in &ready {
-            let key = selector.get_key(fd)?;
-            match key.fileobj() {
+            let (socket, unsent) = selector.get_mut(fd)?;
+            match socket {
                 Socket::Listener(listener) => {
                     if let Some(conn) = accept(listener, verbose)? {
                         selector.register(Socket::Stream(conn), EVENT_READ, Vec::new())?;
                     }
                 }
-                Socket::Stream(stream) => match echo(stream, key.data(), &mut buf, verbose) {
-                    Ok(Echo::Idle) => {}
-                    // Only the data changes while the rest is still unsent: no system call.
-                    Ok(Echo::Unsent(rest)) => drop(selector.modify(fd, EVENT_WRITE, rest)?),
-                    Ok(Echo::Sent) => drop(selector.modify(fd, EVENT_READ, Vec::new())?),
-                    outcome @ (Ok(Echo::Closed) | Err(_)) => {
+                Socket::Stream(stream) => match echo(stream, unsent, &mut buf, verbose) {
+                    // Unchanged events make no system call.
+                    Ok(Want::Read) => drop(selector.modify_events(fd, EVENT_READ)?),
+                    Ok(Want::Write) => drop(selector.modify_events(fd, EVENT_WRITE)?),
+                    outcome @ (Ok(Want::Close) | Err(_)) => {
                         if verbose {
                             let why = outcome.err().map(|err| format!(" ({err})"));
                             println!("closing {}{}", peer(stream), why.unwrap_or_default());
@@ -107,67 +81,44 @@ fn accept(listener: &TcpListener, verbose: bool) -> io::Result<Option<TcpStream>
     Ok(Some(conn))
 }
 
-/// What one readiness event on a connection led to.
-enum Echo {
-    /// Nothing left to send.
-    Idle,
-    /// These bytes could not be sent yet: watch for `EVENT_WRITE`.
-    Unsent(Vec<u8>),
-    /// The bytes waiting for `EVENT_WRITE` are all sent: read again.
-    Sent,
-    /// The peer closed the connection.
-    Closed,
+/// What a connection waits for next.
+enum Want {
+    /// Its next bytes: everything it sent is echoed.
+    Read,
+    /// Room to send the rest of its echo; it is not read again until that is sent, so a
+    /// client that never reads cannot make the server buffer without bound.
+    Write,
+    /// Nothing: the peer closed the connection.
+    Close,
 }
 
-/// Python's `read(conn, mask)`, with partial writes handled: sends `unsent` if there is any,
-/// else reads what arrived and echoes it.
-fn echo(mut stream: &TcpStream, unsent: &[u8], buf: &mut [u8], verbose: bool) -> io::Result<Echo> {
-    if !unsent.is_empty() {
-        let sent = write_some(stream, unsent)?;
-        return Ok(if sent == unsent.len() {
-            Echo::Sent
-        } else {
-            Echo::Unsent(unsent[sent..].to_vec())
-        });
-    }
-    let n = match stream.read(buf) {
-        Ok(0) => return Ok(Echo::Closed),
-        Ok(n) => n,
-        Err(err) if retry_later(&err) => return Ok(Echo::Idle),
-        Err(err) => return Err(err),
-    };
-    if verbose {
-        println!("echoing {n} bytes to {}", peer(stream));
-    }
-    let sent = write_some(stream, &buf[..n])?;
-    Ok(if sent == n {
-        Echo::Idle
-    } else {
-        Echo::Unsent(buf[sent..n].to_vec())
-    })
-}
-
-/// Writes as much of `bytes` as the socket takes now; returns how much that was.
-pub(crate) fn write_some(mut stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
-    let mut sent = 0;
-    while sent < bytes.len() {
-        match stream.write(&bytes[sent..]) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => sent += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+/// Python's `read(conn, mask)`, with partial writes handled: reads what arrived if nothing
+/// is waiting to be sent, then sends as much of `unsent` as the socket takes.
+fn echo(
+    mut stream: &TcpStream,
+    unsent: &mut Vec<u8>,
+    buf: &mut [u8],
+    verbose: bool,
+) -> io::Result<Want> {
+    if unsent.is_empty() {
+        let n = match stream.read(buf) {
+            Ok(0) => return Ok(Want::Close),
+            Ok(n) => n,
+            Err(err) if retry_later(&err) => return Ok(Want::Read),
             Err(err) => return Err(err),
+        };
+        if verbose {
+            println!("echoing {n} bytes to {}", peer(stream));
         }
+        unsent.extend_from_slice(&buf[..n]);
     }
-    Ok(sent)
-}
-
-/// Whether a non-blocking call failed only because it would have had to wait.
-pub(crate) fn retry_later(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-    )
+    let sent = write_some(stream, unsent)?;
+    unsent.drain(..sent);
+    Ok(if unsent.is_empty() {
+        Want::Read
+    } else {
+        Want::Write
+    })
 }
 
 fn peer(stream: &TcpStream) -> String {
