@@ -50,7 +50,7 @@ struct State {
 /// ([`BaseSelector::backend`](crate::BaseSelector::backend)), so the controls take `&self`.
 ///
 /// ```
-/// use std::os::unix::net::UnixStream;
+/// use crate::conformance::Stream;
 /// use selectors_core::conformance::Faulty;
 /// use selectors_core::{Backend, BaseSelector, Events};
 /// # use std::{io, time::Duration};
@@ -65,8 +65,8 @@ struct State {
 /// #     fn wait<R: FnMut(Token, Events)>(&mut self, _: Option<Duration>, _: R) -> io::Result<()> { Ok(()) }
 /// # }
 ///
-/// let mut selector = BaseSelector::<Faulty<Nothing>, UnixStream>::new()?;
-/// let (a, _b) = UnixStream::pair()?;
+/// let mut selector = BaseSelector::<Faulty<Nothing>, Stream>::new()?;
+/// let (a, _b) = Stream::pair()?;
 /// selector.backend().fail_next_add(9);
 /// let err = selector.register(a, Events::READ, ()).unwrap_err();
 /// assert_eq!(err.error().raw_os_error(), Some(9));
@@ -134,11 +134,11 @@ impl<B> Faulty<B> {
     }
 
     /// What the wrapped backend reported in the last `wait`, before the selector masked the
-    /// events and dropped unknown tokens: each token as the fd it was added for (`-1` for a
+    /// events and dropped unknown tokens: each token as the fd it was added for (`INVALID_FD` for a
     /// token never added).
     pub fn last_reported(&self) -> Vec<(RawFd, Events)> {
         let state = self.state.borrow();
-        let fd_of = |token| state.fds.get(&token).copied().unwrap_or(-1);
+        let fd_of = |token| state.fds.get(&token).copied().unwrap_or(super::INVALID_FD);
         state
             .reported
             .iter()

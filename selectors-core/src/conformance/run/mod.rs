@@ -3,10 +3,10 @@
 //! what the model holds, and that the backend's interest list (the kernel's, where the kernel
 //! keeps it) agrees.
 
+use crate::conformance::Stream;
 use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::unix::net::UnixStream;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
@@ -24,7 +24,7 @@ use crate::{Backend, BaseSelector, Events, Waker};
 #[derive(Debug)]
 pub enum ModelFile {
     /// The endpoint's socket, owned by the selector while registered.
-    Socket(UnixStream),
+    Socket(Stream),
     /// A `BorrowedFd` of the endpoint's fd; the socket stays with the runner.
     Alias(BorrowedFd<'static>),
 }
@@ -54,7 +54,7 @@ thread_local! {
 struct World<B: Backend> {
     selector: ModelSelector<B>,
     /// Each endpoint's socket while the selector does not hold it (and it is open).
-    sockets: Vec<Option<UnixStream>>,
+    sockets: Vec<Option<Stream>>,
     model: Model,
     view: InterestList<B>,
     borrow: BorrowRaw,
@@ -68,8 +68,8 @@ struct World<B: Backend> {
 }
 
 /// A connected, non-blocking pair.
-fn pair() -> (UnixStream, UnixStream) {
-    let (a, b) = UnixStream::pair().expect("socketpair");
+fn pair() -> (Stream, Stream) {
+    let (a, b) = Stream::pair().expect("socketpair");
     for end in [&a, &b] {
         end.set_nonblocking(true).expect("O_NONBLOCK");
     }
@@ -78,7 +78,7 @@ fn pair() -> (UnixStream, UnixStream) {
 
 /// Reads everything waiting on `socket`, up to end-of-file or `EAGAIN`. A reset (the peer
 /// closed with data unread) is reported once by Linux, after the data, and read past.
-fn drain(mut socket: &UnixStream) -> Vec<u8> {
+fn drain(mut socket: &Stream) -> Vec<u8> {
     let mut bytes = Vec::new();
     let mut chunk = [0; 512];
     loop {
@@ -149,7 +149,7 @@ impl<B: Backend> World<B> {
     }
 
     /// Endpoint `e`'s socket, wherever it is (it must be open).
-    fn socket(&self, e: usize) -> &UnixStream {
+    fn socket(&self, e: usize) -> &Stream {
         if let Some(socket) = &self.sockets[e] {
             return socket;
         }
