@@ -50,7 +50,8 @@ struct State {
 /// ([`BaseSelector::backend`](crate::BaseSelector::backend)), so the controls take `&self`.
 ///
 /// ```
-/// use crate::conformance::Stream;
+/// # #[cfg(unix)] {
+/// use std::os::unix::net::UnixStream;
 /// use selectors_core::conformance::Faulty;
 /// use selectors_core::{Backend, BaseSelector, Events};
 /// # use std::{io, time::Duration};
@@ -65,12 +66,13 @@ struct State {
 /// #     fn wait<R: FnMut(Token, Events)>(&mut self, _: Option<Duration>, _: R) -> io::Result<()> { Ok(()) }
 /// # }
 ///
-/// let mut selector = BaseSelector::<Faulty<Nothing>, Stream>::new()?;
-/// let (a, _b) = Stream::pair()?;
+/// let mut selector = BaseSelector::<Faulty<Nothing>, UnixStream>::new()?;
+/// let (a, _b) = UnixStream::pair()?;
 /// selector.backend().fail_next_add(9);
 /// let err = selector.register(a, Events::READ, ()).unwrap_err();
 /// assert_eq!(err.error().raw_os_error(), Some(9));
 /// assert!(selector.is_empty());
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Faulty<B> {

@@ -125,6 +125,16 @@ pub fn the_wakers_fd_is_invisible<B: Backend>(borrow: BorrowRaw) {
     );
     assert!(selector.is_empty() && selector.get_map().is_empty());
     if let Some(fd) = selector.backend().fd_of(Token::WAKER) {
+        // Windows has no `FD_CLOEXEC`; std creates the waker's sockets not inheritable
+        // (`WSA_FLAG_NO_HANDLE_INHERIT`), which rustix cannot query.
+        #[cfg(unix)]
+        {
+            let flags = rustix::io::fcntl_getfd(borrow(fd)).expect("the waker's fd is open");
+            assert!(
+                flags.contains(rustix::io::FdFlags::CLOEXEC),
+                "close-on-exec"
+            );
+        }
         let err = selector.register(borrow(fd), Events::READ, ()).unwrap_err();
         assert!(
             matches!(err.error(), Error::AlreadyRegistered(got) if *got == fd),
