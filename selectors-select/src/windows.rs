@@ -101,18 +101,25 @@ impl SelectBackend {
         entry.read_at = read_at;
         entry.write_at = write_at;
     }
+}
 
-    /// Records `events` for `socket` in this wait, listing the socket the first time.
-    #[inline]
-    fn found(&mut self, socket: RawFd, events: Events, order: &mut Vec<RawFd>) {
-        if let Some(entry) = self.entries.get_mut(&socket) {
-            if entry.seen_in != self.wait_number {
-                entry.seen_in = self.wait_number;
-                entry.ready = Events::empty();
-                order.push(socket);
-            }
-            entry.ready |= events;
+/// Records `events` for `socket` in the wait numbered `wait`, listing the socket in `order`
+/// the first time.
+#[inline]
+fn found(
+    entries: &mut HashMap<RawFd, Entry>,
+    wait: u64,
+    order: &mut Vec<RawFd>,
+    socket: RawFd,
+    events: Events,
+) {
+    if let Some(entry) = entries.get_mut(&socket) {
+        if entry.seen_in != wait {
+            entry.seen_in = wait;
+            entry.ready = Events::empty();
+            order.push(socket);
         }
+        entry.ready |= events;
     }
 }
 
@@ -182,6 +189,22 @@ impl Backend for SelectBackend {
                 seen_in: 0,
             },
         );
+        // Every set can hold every registration: a later `modify` or wait never allocates,
+        // once the selector has held that many.
+        let registered = self.entries.len();
+        for set in [
+            &mut self.readers,
+            &mut self.writers,
+            &mut self.ready_readers,
+            &mut self.ready_writers,
+            &mut self.ready_except,
+        ] {
+            set.reserve(registered);
+        }
+        self.reported
+            .reserve(registered.saturating_sub(self.reported.len()));
+        self.order
+            .reserve(registered.saturating_sub(self.order.len()));
         self.set_interest(socket, events);
         Ok(())
     }
@@ -230,23 +253,22 @@ impl Backend for SelectBackend {
         self.wait_number += 1;
         // A socket may be in several result sets: gather each one's events, then report it
         // once, in the order it was first found.
-        let mut order = std::mem::take(&mut self.order);
+        let (entries, order, wait) = (&mut self.entries, &mut self.order, self.wait_number);
         order.clear();
-        let readers = std::mem::take(&mut self.ready_readers);
-        let writers = std::mem::take(&mut self.ready_writers);
-        let except = std::mem::take(&mut self.ready_except);
-        for socket in readers.sockets() {
-            self.found(socket, Events::READ, &mut order);
+        for socket in self.ready_readers.sockets() {
+            found(entries, wait, order, socket, Events::READ);
         }
-        for socket in writers.sockets().chain(except.sockets()) {
-            self.found(socket, Events::WRITE, &mut order);
+        for socket in self
+            .ready_writers
+            .sockets()
+            .chain(self.ready_except.sockets())
+        {
+            found(entries, wait, order, socket, Events::WRITE);
         }
-        (self.ready_readers, self.ready_writers, self.ready_except) = (readers, writers, except);
-        for socket in &order {
-            let entry = &self.entries[socket];
+        for socket in order.iter() {
+            let entry = &entries[socket];
             self.reported.push((entry.token, entry.ready));
         }
-        self.order = order;
         self.replay(ready);
         Ok(())
     }

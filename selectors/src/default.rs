@@ -22,6 +22,10 @@ pub type DefaultSelector<F, T = ()> = BaseSelector<DefaultBackend, F, T>;
 pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 
 /// The backends, with whether this build has each on this target, in CPython's probe order.
+/// On Windows select comes first: CPython's `DefaultSelector` there is `SelectSelector`
+/// (Python has no poll on Windows), and `WSAPoll` misses failed connects before Windows 10
+/// version 2004 (see `selectors-poll`); `SELECTORS_BACKEND=poll` still picks poll.
+#[cfg(not(windows))]
 const PROBE_ORDER: [(BackendKind, bool); 5] = [
     (
         BackendKind::Kqueue,
@@ -36,6 +40,28 @@ const PROBE_ORDER: [(BackendKind, bool); 5] = [
     (
         BackendKind::Select,
         cfg!(feature = "select") && host::SELECT,
+    ),
+];
+
+/// The backends, with whether this build has each on this target, in CPython's probe order.
+/// On Windows select comes first: CPython's `DefaultSelector` there is `SelectSelector`
+/// (Python has no poll on Windows), and `WSAPoll` misses failed connects before Windows 10
+/// version 2004 (see `selectors-poll`); `SELECTORS_BACKEND=poll` still picks poll.
+#[cfg(windows)]
+const PROBE_ORDER: [(BackendKind, bool); 5] = [
+    (
+        BackendKind::Select,
+        cfg!(feature = "select") && host::SELECT,
+    ),
+    (BackendKind::Poll, cfg!(feature = "poll") && host::POLL),
+    (
+        BackendKind::Kqueue,
+        cfg!(feature = "kqueue") && host::KQUEUE,
+    ),
+    (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL),
+    (
+        BackendKind::Devpoll,
+        cfg!(feature = "devpoll") && host::DEVPOLL,
     ),
 ];
 
@@ -61,12 +87,13 @@ static AVAILABLE_KINDS: ([BackendKind; 5], usize) = AVAILABLE;
 const _: () = assert!(
     AVAILABLE.1 > 0,
     "selectors: none of the enabled backend features is available on this target; \
-     enable one this target has (`poll` and `select` on every Unix, `epoll` on Linux and \
-     Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and Solaris)"
+     enable one this target has (`poll` and `select` on every Unix and on Windows, `epoll` on \
+     Linux and Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and \
+     Solaris)"
 );
 
 /// The backends this build has on this target, in the order `DefaultSelector` probes them
-/// (CPython's: kqueue, epoll, devpoll, poll, select).
+/// (CPython's: kqueue, epoll, devpoll, poll, select on Unix; select, poll on Windows).
 ///
 /// A kind here was compiled in and the target has it; whether the running kernel lets it be
 /// created is known only by trying ([`DefaultBackend::from_kind`]).
@@ -77,6 +104,9 @@ const _: () = assert!(
 /// let kinds = selectors::available_backends();
 /// if cfg!(all(target_os = "linux", feature = "epoll", feature = "poll", feature = "select")) {
 ///     assert_eq!(kinds, [BackendKind::Epoll, BackendKind::Poll, BackendKind::Select]);
+/// }
+/// if cfg!(all(windows, feature = "poll", feature = "select")) {
+///     assert_eq!(kinds, [BackendKind::Select, BackendKind::Poll]);
 /// }
 /// ```
 #[must_use]
@@ -92,8 +122,8 @@ pub fn available_backends() -> &'static [BackendKind] {
 ///    name that is unknown or not in this build is an [`io::ErrorKind::InvalidInput`] error
 ///    listing the valid choices, never a silent fallback, so a test run under each backend
 ///    really runs under each;
-/// 2. else the first of kqueue, epoll, devpoll, poll, select (CPython's order, restricted to
-///    [`available_backends`]) whose creation succeeds: a kernel that refuses one with any
+/// 2. else the first of kqueue, epoll, devpoll, poll, select (CPython's order; on Windows
+///    select, then poll; restricted to [`available_backends`]) whose creation succeeds: a kernel that refuses one with any
 ///    error (`ENOSYS`, `EMFILE`, a missing `/dev/poll`, a seccomp filter's `EPERM`) falls
 ///    through to the next, as CPython's `_can_use` does.
 ///

@@ -91,6 +91,15 @@ impl SocketSet {
         (position + 1 < len).then(|| self.words[position + 1] as RawFd)
     }
 
+    /// Makes room for `sockets` sockets, so that adding up to that many never allocates.
+    #[inline]
+    pub(crate) fn reserve(&mut self, sockets: usize) {
+        let words = sockets + 1;
+        if self.words.capacity() < words {
+            self.words.reserve(words - self.words.len());
+        }
+    }
+
     /// Makes this set a copy of `other`, reusing its allocation.
     #[inline]
     pub(crate) fn copy_from(&mut self, other: &SocketSet) {
