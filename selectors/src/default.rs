@@ -25,45 +25,27 @@ pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 /// On Windows select comes first: CPython's `DefaultSelector` there is `SelectSelector`
 /// (Python has no poll on Windows), and `WSAPoll` misses failed connects before Windows 10
 /// version 2004 (see `selectors-poll`); `SELECTORS_BACKEND=poll` still picks poll.
-#[cfg(not(windows))]
-const PROBE_ORDER: [(BackendKind, bool); 5] = [
-    (
+const PROBE_ORDER: [(BackendKind, bool); 5] = {
+    let kqueue = (
         BackendKind::Kqueue,
         cfg!(feature = "kqueue") && host::KQUEUE,
-    ),
-    (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL),
-    (
+    );
+    let epoll = (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL);
+    let devpoll = (
         BackendKind::Devpoll,
         cfg!(feature = "devpoll") && host::DEVPOLL,
-    ),
-    (BackendKind::Poll, cfg!(feature = "poll") && host::POLL),
-    (
+    );
+    let poll = (BackendKind::Poll, cfg!(feature = "poll") && host::POLL);
+    let select = (
         BackendKind::Select,
         cfg!(feature = "select") && host::SELECT,
-    ),
-];
-
-/// The backends, with whether this build has each on this target, in CPython's probe order.
-/// On Windows select comes first: CPython's `DefaultSelector` there is `SelectSelector`
-/// (Python has no poll on Windows), and `WSAPoll` misses failed connects before Windows 10
-/// version 2004 (see `selectors-poll`); `SELECTORS_BACKEND=poll` still picks poll.
-#[cfg(windows)]
-const PROBE_ORDER: [(BackendKind, bool); 5] = [
-    (
-        BackendKind::Select,
-        cfg!(feature = "select") && host::SELECT,
-    ),
-    (BackendKind::Poll, cfg!(feature = "poll") && host::POLL),
-    (
-        BackendKind::Kqueue,
-        cfg!(feature = "kqueue") && host::KQUEUE,
-    ),
-    (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL),
-    (
-        BackendKind::Devpoll,
-        cfg!(feature = "devpoll") && host::DEVPOLL,
-    ),
-];
+    );
+    if cfg!(windows) {
+        [select, poll, kqueue, epoll, devpoll]
+    } else {
+        [kqueue, epoll, devpoll, poll, select]
+    }
+};
 
 /// The kinds of `PROBE_ORDER` that this build has, packed at the front; the count follows.
 const AVAILABLE: ([BackendKind; 5], usize) = {

@@ -7,7 +7,7 @@ use crate::conformance::Stream;
 use rustix::fd::{AsRawFd, BorrowedFd};
 
 use super::BorrowRaw;
-use super::support::{new_selector, peer_closed, recv, send, socketpair};
+use super::support::{expect_ready, new_selector, peer_closed, recv, send, socketpair};
 use crate::{Backend, Events};
 
 /// `close` succeeds and drops every registered file object (their peers see end-of-file);
@@ -84,4 +84,34 @@ pub fn fileno_is_the_kernel_object<B: Backend>(borrow: BorrowRaw) {
         );
     }
     assert_eq!(first.fileno(), Some(fd), "fileno() is stable");
+}
+
+/// A selector built on one thread works on another, and back: `Send` is checked at compile
+/// time by the bound, and the move at run time.
+pub fn works_after_moving_to_another_thread<B: Backend + Send + 'static>() {
+    let (a, a_peer) = socketpair();
+    let (w, _w_peer) = socketpair();
+    let (a_fd, w_fd) = (a.as_raw_fd(), w.as_raw_fd());
+    let mut selector = new_selector::<B, Stream, u32>();
+    selector.register(a, Events::READ, 1).expect("register");
+    send(&a_peer, b"x");
+    let mut selector = std::thread::spawn(move || {
+        expect_ready(&mut selector, None, &[(a_fd, Events::READ)]);
+        selector.register(w, Events::WRITE, 2).expect("register");
+        expect_ready(
+            &mut selector,
+            None,
+            &[(a_fd, Events::READ), (w_fd, Events::WRITE)],
+        );
+        selector
+    })
+    .join()
+    .expect("the other thread panicked");
+    expect_ready(
+        &mut selector,
+        None,
+        &[(a_fd, Events::READ), (w_fd, Events::WRITE)],
+    );
+    assert_eq!(*selector.unregister(w_fd).expect("unregister").data(), 2);
+    selector.close().expect("close");
 }

@@ -125,6 +125,9 @@ macro_rules! conformance_suite {
             windows_failed_connect_is_reported
             windows_empty_selector_sleeps_for_the_timeout
             windows_bad_input_changes_nothing
+            // A case of the reliability suite, which does not run on Windows
+            // (docs/reliability.md says why).
+            works_after_moving_to_another_thread
         );
         $crate::conformance_suite!(@borrowed $backend;
             windows_a_broken_waker_pair_is_replaced

@@ -1,3 +1,5 @@
+//! The Unix [`FdWaker`]: an eventfd on Linux and Android, a pipe on the other systems.
+
 use std::io;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
