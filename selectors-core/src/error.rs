@@ -36,12 +36,14 @@ pub enum Error {
     InvalidEvents(u8),
     /// The file descriptor is invalid: negative on Unix, `INVALID_SOCKET` on Windows (Python:
     /// `ValueError`).
-    #[error("invalid file descriptor: {0}")]
+    #[cfg_attr(not(windows), error("invalid file descriptor: {0}"))]
+    #[cfg_attr(windows, error("invalid socket: {0}"))]
     InvalidFd(RawFd),
     /// The file descriptor is at or above what can be watched: the process's hard
     /// `RLIMIT_NOFILE` (no open fd has such a number), or the backend's own limit (select's
     /// `FD_SETSIZE` where the C library's `fd_set` is fixed-size). Python defers the second
-    /// to every later `select()`; both are reported at `register` here.
+    /// to every later `select()`; both are reported at `register` here. Never on Windows:
+    /// a socket handle has no such bound, and Winsock's sets have no cap here.
     #[error("file descriptor {fd} is out of range for this selector (limit {limit})")]
     FdOutOfRange {
         /// The file descriptor that was refused.
@@ -49,12 +51,14 @@ pub enum Error {
         /// The first file descriptor value the backend cannot watch.
         limit: RawFd,
     },
-    /// The file descriptor is already registered, by this or another object (Python:
-    /// `KeyError`).
-    #[error("file descriptor {0} is already registered")]
+    /// The file descriptor (on Windows, the socket) is already registered, by this or
+    /// another object (Python: `KeyError`).
+    #[cfg_attr(not(windows), error("file descriptor {0} is already registered"))]
+    #[cfg_attr(windows, error("socket {0} is already registered"))]
     AlreadyRegistered(RawFd),
-    /// The file descriptor is not registered (Python: `KeyError`).
-    #[error("file descriptor {0} is not registered")]
+    /// The file descriptor (on Windows, the socket) is not registered (Python: `KeyError`).
+    #[cfg_attr(not(windows), error("file descriptor {0} is not registered"))]
+    #[cfg_attr(windows, error("socket {0} is not registered"))]
     NotRegistered(RawFd),
     /// The kernel refused the operation (Python: `OSError`); the errno is kept.
     #[error(transparent)]

@@ -129,7 +129,11 @@ pub fn check_fd_range(fd: BorrowedFd<'_>, raw: RawFd) -> io::Result<()> {
     if is_invalid_fd(raw) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("invalid file descriptor {raw}"),
+            if cfg!(windows) {
+                format!("invalid socket {raw}")
+            } else {
+                format!("invalid file descriptor {raw}")
+            },
         ));
     }
     check_range(fd, raw).map_err(|why| {

@@ -35,7 +35,6 @@
 //! `docs/conformance.md` with its reason.
 #![cfg(any(unix, windows))]
 
-#[cfg(unix)]
 mod dups;
 #[cfg(unix)]
 mod faults;
@@ -46,20 +45,15 @@ mod lookup;
 mod macros;
 #[cfg(unix)]
 mod many;
-#[cfg(unix)]
 mod model;
 mod modify;
-#[cfg(unix)]
 mod ops;
-#[cfg(unix)]
 mod outcome;
 #[cfg(unix)]
 mod process;
-#[cfg(unix)]
 mod random;
 mod register;
 mod reliability_macro;
-#[cfg(unix)]
 mod run;
 mod select;
 #[cfg(unix)]
@@ -89,17 +83,13 @@ pub use lifecycle::*;
 pub use lookup::*;
 #[cfg(unix)]
 pub use many::*;
-#[cfg(unix)]
 pub use model::*;
 pub use modify::*;
-#[cfg(unix)]
 pub use ops::*;
 #[cfg(unix)]
 pub use process::*;
-#[cfg(unix)]
 pub use random::*;
 pub use register::*;
-#[cfg(unix)]
 pub use run::{ModelFile, run_ops};
 pub use select::*;
 #[cfg(unix)]

@@ -12,6 +12,7 @@ use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 mod check;
 mod select;
+mod settle;
 
 use super::model::{Model, Outcome, Refusal};
 use super::ops::{ENDPOINTS, NEGATIVE_FD, Op, PAIRS, UNKNOWN_FD, injected_errno, payload};
@@ -69,7 +70,7 @@ struct World<B: Backend> {
 
 /// A connected, non-blocking pair.
 fn pair() -> (Stream, Stream) {
-    let (a, b) = Stream::pair().expect("socketpair");
+    let (a, b) = super::socketpair();
     for end in [&a, &b] {
         end.set_nonblocking(true).expect("O_NONBLOCK");
     }
@@ -106,7 +107,7 @@ impl<B: Backend> World<B> {
         }
         let fds: Vec<RawFd> = sockets
             .iter()
-            .map(|s| s.as_ref().map_or(-1, AsRawFd::as_raw_fd))
+            .map(|s| s.as_ref().map_or(super::INVALID_FD, AsRawFd::as_raw_fd))
             .collect();
         World {
             selector: BaseSelector::new()
@@ -126,6 +127,10 @@ impl<B: Backend> World<B> {
     /// `Op::RegisterDup`, whose number only the kernel chooses.
     fn prepare(&mut self, op: Op) {
         self.woken_before_select = self.model.woken;
+        // Dups are not made on Windows (`Op::applies_here`).
+        #[cfg(windows)]
+        let _ = op;
+        #[cfg(unix)]
         if let Op::RegisterDup { ep, .. } = op {
             let e = usize::from(ep);
             if self.model.endpoints[e].open && self.model.dup.is_none() {
@@ -197,6 +202,7 @@ impl<B: Backend> World<B> {
                     Err(err) => Outcome::Refused(Refusal::from(err.error())),
                 }
             }
+            // Not generated on Windows (`Op::applies_here`).
             Op::RegisterNegative { events } => {
                 let negative = ModelFile::Alias((self.borrow)(NEGATIVE_FD));
                 match self
@@ -275,9 +281,10 @@ impl<B: Backend> World<B> {
                 socket
                     .write_all(&payload(index, len))
                     .expect("write to a model socket");
+                self.settle(usize::from(ep) ^ 1);
                 Outcome::Done
             }
-            Op::Read { ep } => Outcome::Bytes(drain(self.socket(usize::from(ep)))),
+            Op::Read { ep } => Outcome::Bytes(self.read(usize::from(ep), expected)),
             Op::Shutdown { ep } => {
                 self.socket(usize::from(ep))
                     .shutdown(Shutdown::Write)
@@ -287,6 +294,7 @@ impl<B: Backend> World<B> {
             Op::Close { ep } => {
                 let socket = self.sockets[usize::from(ep)].take();
                 drop(socket.expect("the runner holds an unregistered socket"));
+                self.settle(usize::from(ep) ^ 1);
                 Outcome::Done
             }
             Op::Reopen { pair: p } => {
