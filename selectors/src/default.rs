@@ -21,10 +21,9 @@ pub type DefaultSelector<F, T = ()> = BaseSelector<DefaultBackend, F, T>;
 /// `epoll`, `devpoll` or `kqueue` ([`BackendKind::name`]). Empty counts as unset.
 pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 
-/// The backends, with whether this build has each on this target, in CPython's probe order.
-/// On Windows select comes first: CPython's `DefaultSelector` there is `SelectSelector`
-/// (Python has no poll on Windows), and `WSAPoll` misses failed connects before Windows 10
-/// version 2004 (see `selectors-poll`); `SELECTORS_BACKEND=poll` still picks poll.
+/// The backends, with whether this build has each on this target, in CPython's probe order:
+/// on Windows select first (CPython's `DefaultSelector` there; `WSAPoll` misses failed
+/// connects before Windows 10 version 2004), then poll.
 const PROBE_ORDER: [(BackendKind, bool); 5] = {
     let kqueue = (
         BackendKind::Kqueue,
@@ -64,14 +63,12 @@ const AVAILABLE: ([BackendKind; 5], usize) = {
 /// `AVAILABLE` at a fixed address, so [`available_backends`] can lend a slice of it.
 static AVAILABLE_KINDS: ([BackendKind; 5], usize) = AVAILABLE;
 
-// Features are on but none of their backends exists on this target (`poll` alone on a
-// non-Unix target, say). The backend crates know their OS lists, so the check is a constant.
+// No enabled backend exists on this target (`epoll` alone on Windows, say).
 const _: () = assert!(
     AVAILABLE.1 > 0,
-    "selectors: none of the enabled backend features is available on this target; \
-     enable one this target has (`poll` and `select` on every Unix and on Windows, `epoll` on \
-     Linux and Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and \
-     Solaris)"
+    "selectors: none of the enabled backend features is available on this target; enable \
+     one this target has (`poll` and `select` on every Unix and on Windows, `epoll` on Linux \
+     and Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and Solaris)"
 );
 
 /// The backends this build has on this target, in the order `DefaultSelector` probes them

@@ -11,9 +11,12 @@
 //! The packages of [`NOT_YET`] would be left out until their tests compile for Windows (none
 //! is now). The `ci` step also runs the facade's echo example with its own clients.
 
+mod bench;
 mod exec;
 mod json;
 mod wine;
+
+pub(crate) use bench::bench;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -236,36 +239,6 @@ fn example(wine: &Wine, name: &str, args: &[String]) -> Result {
         }
         Some(status) => Err(format!("example {name} failed under Wine ({status})")),
         None => Err(format!("example {name} was killed after {took:.0}s")),
-    }
-}
-
-/// Builds the facade's Windows benchmark (`benches/windows.rs`, optimised) and runs it under
-/// Wine with `args`; returns what it printed.
-pub(crate) fn bench(args: &[String]) -> Result<Vec<String>> {
-    let wine = setup()?;
-    let built = build(&[
-        "bench",
-        "--package",
-        FACADE,
-        "--bench",
-        "windows",
-        "--no-run",
-    ])?;
-    let program = built
-        .into_iter()
-        .find(|a| a.kind == "bench" && a.name == "windows")
-        .ok_or("cargo built no `windows` benchmark")?;
-    wine.start_server()?;
-    println!("\n--> the Windows benchmark under {}", wine.version);
-    let mut args = args.to_vec();
-    args.push("--bench".to_owned());
-    let outcome = exec::run(&wine, &program.executable, &args, &program.dir, TIME_LIMIT)?;
-    match outcome.status {
-        Some(status) if status.success() => Ok(outcome.lines),
-        Some(status) => Err(format!(
-            "the Windows benchmark failed under Wine ({status})"
-        )),
-        None => Err("the Windows benchmark was killed".to_owned()),
     }
 }
 
