@@ -154,7 +154,8 @@ impl DefaultBackend {
     /// use selectors::{BackendKind, DefaultBackend, DefaultSelector, available_backends};
     ///
     /// for &kind in available_backends() {
-    ///     let selector = DefaultSelector::<std::fs::File>::with_backend(DefaultBackend::from_kind(kind)?);
+    ///     let backend = DefaultBackend::from_kind(kind)?;
+    ///     let selector = DefaultSelector::<std::net::TcpStream>::with_backend(backend);
     ///     assert_eq!(selector.backend().kind(), kind);
     /// }
     /// let err = "bogus".parse::<BackendKind>().unwrap_err();

@@ -192,12 +192,14 @@ selectors_select::cfg_select! {
     }
 }
 
-/// The code blocks of the repository's README, run as doc tests.
-#[cfg(doctest)]
+/// The code blocks of the repository's README, run as doc tests. Unix only: they use
+/// `UnixStream` pairs (the Windows usage is in the crate documentation's tests).
+#[cfg(all(doctest, unix))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-/// The code blocks of this crate's README (its crates.io page), run as doc tests.
-#[cfg(doctest)]
+/// The code blocks of this crate's README (its crates.io page), run as doc tests, on Unix
+/// (they use `UnixStream` pairs).
+#[cfg(all(doctest, unix))]
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;

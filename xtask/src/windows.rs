@@ -3,7 +3,8 @@
 //!
 //! It installs what is missing (the rustup target, Debian's `wine64` and the mingw-w64
 //! compiler), prepares a Wine prefix under the target directory ([`wine`]), builds every test
-//! program in one `cargo test --no-run` and runs each under Wine ([`exec`]), printing one line
+//! program in one `cargo test --no-run` and runs each under Wine ([`exec`]), then the doc
+//! tests ([`doc`]: cargo runs each under Wine), printing one line
 //! per program, the tests run per package (so per backend: `selectors-select` is Winsock
 //! `select`, `selectors-poll` is `WSAPoll`, the facade's `DefaultSelector` is select) and the
 //! totals. Any failure fails the command. `--example NAME` builds and runs an example instead.
@@ -12,6 +13,7 @@
 //! is now). The `ci` step also runs the facade's echo example with its own clients.
 
 mod bench;
+mod doc;
 mod exec;
 mod json;
 mod wine;
@@ -105,9 +107,20 @@ fn tests(test_args: &[String], echo: bool) -> Result {
         )?;
         rows.push((program, outcome));
     }
+    let (doc_tests, doc_ok) = doc::run(&wine)?;
     let run_time = ran.elapsed();
 
     let mut failures = report(&rows, run_time, &wine.version);
+    println!(
+        "  {:<44} {:>6} {:>6} {:>7}",
+        "doc tests (cargo test --doc --workspace)",
+        doc_tests.passed,
+        doc_tests.failed,
+        doc_tests.ignored
+    );
+    if !doc_ok || doc_tests.failed > 0 || doc_tests.results == 0 {
+        failures.push("the doc tests failed under Wine (output above)".to_owned());
+    }
     per_package(&rows);
     let smoke = rows.iter().any(|(program, outcome)| {
         program.package == "xtask"
