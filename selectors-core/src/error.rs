@@ -204,6 +204,27 @@ impl<F, T> fmt::Display for RegisterError<F, T> {
 ///
 /// `?` converts it as [`RegisterError`] does (into [`Error`], [`io::Error`] and the boxed
 /// errors, whatever `F` and `T` are); the key, if any, is then dropped.
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+/// use selectors_poll::{Error, Events, PollSelector};
+///
+/// let mut selector = PollSelector::<UnixStream, u32>::new()?;
+/// let (a, _b) = UnixStream::pair()?;
+/// let fd = a.as_raw_fd();
+/// selector.register(a, Events::READ, 1)?;
+/// // Bad input changes nothing: the key stays registered, nothing comes back.
+/// let err = selector.modify_events(fd, Events::empty()).unwrap_err();
+/// assert!(matches!(err.error(), Error::InvalidEvents(0)));
+/// assert!(err.unregistered().is_none());
+/// assert_eq!(selector.len(), 1);
+/// // Had the kernel refused, `err.into_parts()` would give the removed key, file object and
+/// // data included.
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ModifyError<F, T> {
     error: Error,
     unregistered: Option<SelectorKey<F, T>>,

@@ -12,6 +12,28 @@ use selectors_core::{Backend, BaseSelector, Events, Registration, Token, check_f
 use crate::sys;
 
 /// Python's `selectors.EpollSelector`: a [`BaseSelector`] over [`EpollBackend`].
+///
+/// It implements [`AsFd`] (its epoll instance, Python's `fileno()`), so one selector can
+/// watch another, or hand its fd to a C event loop:
+///
+/// ```
+/// use std::io::Write;
+/// use std::os::fd::{AsFd, AsRawFd};
+/// use std::os::unix::net::UnixStream;
+/// use std::time::Duration;
+/// use selectors_epoll::{EpollSelector, EVENT_READ};
+///
+/// let mut inner = EpollSelector::<UnixStream>::new()?;
+/// let (mut a, b) = UnixStream::pair()?;
+/// inner.register(b, EVENT_READ, ())?;
+/// assert_eq!(Some(inner.as_fd().as_raw_fd()), inner.fileno());
+/// let mut outer = EpollSelector::<EpollSelector<UnixStream>, &str>::new()?;
+/// outer.register(inner, EVENT_READ, "inner")?;
+/// a.write_all(b"x")?;
+/// let ready = outer.select(Some(Duration::from_secs(5)))?;
+/// assert_eq!((*ready[0].0.data(), ready[0].1), ("inner", EVENT_READ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type EpollSelector<F, T = ()> = BaseSelector<EpollBackend, F, T>;
 
 /// An epoll instance and the buffer its events are read into.
