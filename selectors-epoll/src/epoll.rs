@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+#[cfg(not(target_os = "android"))]
 use rustix::io::DupFlags;
 use selectors_core::{Backend, BaseSelector, Events, Registration, Token, check_fd_range};
 
@@ -181,7 +182,15 @@ impl Backend for EpollBackend {
         }
         // Atomically replaces the old instance behind the same number, which closes it and
         // every registration it held, stale or not.
+        #[cfg(not(target_os = "android"))]
         rustix::io::dup3(&fresh, &mut self.epoll, DupFlags::CLOEXEC)?;
+        // rustix's libc backend has no `O_CLOEXEC` for `dup3` on Android (its libc has no
+        // binding): `dup2`, then the flag. Nothing in this process forks in between.
+        #[cfg(target_os = "android")]
+        {
+            rustix::io::dup2(&fresh, &mut self.epoll)?;
+            rustix::io::fcntl_setfd(&self.epoll, rustix::io::FdFlags::CLOEXEC)?;
+        }
         self.registered = registered;
         Ok(())
     }
