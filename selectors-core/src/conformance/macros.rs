@@ -4,7 +4,7 @@
 /// ... }`, one test per case, so test names read `epoll::register_rejects_empty_events`.
 ///
 /// `conformance_suite!(name, BackendType)` runs every common case;
-/// `conformance_suite!(name, BackendType, scalable)` adds [`many_fds`] (CPython runs it for
+/// `conformance_suite!(name, BackendType, scalable)` adds `many_fds` (Unix; CPython runs it for
 /// its poll, epoll, devpoll and kqueue selectors). `BackendType` is any
 /// [`Backend`](crate::Backend) type visible where the macro is called; the test crate needs
 /// `selectors-core` with the `conformance` feature as a dev-dependency.
@@ -13,7 +13,6 @@
 /// the [`BorrowRaw`] function the raw-fd cases take (an `unsafe` block expanded in the
 /// test crate, from `conformance/sys.rs`), which the backend's own cases can use too.
 ///
-/// [`many_fds`]: crate::conformance::many_fds
 /// [`FdLock::shared`]: crate::conformance::FdLock::shared
 /// [`BorrowRaw`]: crate::conformance::BorrowRaw
 #[macro_export]

@@ -19,9 +19,9 @@
 //! delegates to it unchanged unless told to fail.
 //!
 //! Where backends legitimately differ (a closed registered fd, a regular file), the case is a
-//! function of its own that only the backend concerned calls: [`select_closed_fd_is_ebadf`],
-//! [`poll_closed_fd_is_reported`], [`epoll_closed_fd_is_forgotten`],
-//! [`epoll_register_regular_file_is_eperm`], [`select_accepts_fd_above_fd_setsize`].
+//! function of its own that only the backend concerned calls (Unix): `select_closed_fd_is_ebadf`,
+//! `poll_closed_fd_is_reported`, `epoll_closed_fd_is_forgotten`,
+//! `epoll_register_regular_file_is_eperm`, `select_accepts_fd_above_fd_setsize`.
 //!
 //! Some cases register raw fd numbers, as Python's `register(fd, ...)` does, and close them
 //! behind the selector's back. That needs `unsafe { BorrowedFd::borrow_raw(fd) }`, which this

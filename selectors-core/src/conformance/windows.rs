@@ -21,7 +21,7 @@ use crate::{Backend, Error, Events, Token};
 /// (512).
 const MANY_SOCKETS: usize = 2_048;
 
-/// [`MANY_SOCKETS`] sockets (loopback pairs, readers for READ and writers for WRITE) in one
+/// 2,048 sockets (loopback pairs, readers for READ and writers for WRITE) in one
 /// selector: one `select` reports every writer, and once every writer has sent a byte, every
 /// socket, each once.
 pub fn windows_many_sockets_in_one_select<B: Backend>() {
