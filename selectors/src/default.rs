@@ -21,9 +21,8 @@ pub type DefaultSelector<F, T = ()> = BaseSelector<DefaultBackend, F, T>;
 /// `epoll`, `devpoll` or `kqueue` ([`BackendKind::name`]). Empty counts as unset.
 pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 
-/// The backends, with whether this build has each on this target, in CPython's probe order:
-/// on Windows select first (CPython's `DefaultSelector` there; `WSAPoll` misses failed
-/// connects before Windows 10 version 2004), then poll.
+/// The backends, with whether this build has each here, in CPython's probe order; on Windows
+/// select first (CPython's `DefaultSelector` there; `WSAPoll` is second), then poll.
 const PROBE_ORDER: [(BackendKind, bool); 5] = {
     let kqueue = (
         BackendKind::Kqueue,
