@@ -22,7 +22,7 @@ pub type DefaultSelector<F, T = ()> = BaseSelector<DefaultBackend, F, T>;
 pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 
 /// The backends, with whether this build has each here, in CPython's probe order; on Windows
-/// select first (CPython's `DefaultSelector` there; `WSAPoll` is second), then poll.
+/// select (CPython's `DefaultSelector` there), then poll.
 const PROBE_ORDER: [(BackendKind, bool); 5] = {
     let kqueue = (
         BackendKind::Kqueue,
