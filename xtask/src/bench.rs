@@ -57,9 +57,8 @@ fn write_windows_section(lines: &[String]) -> Result {
             "{}\n\n## Windows, under Wine\n\nEvery figure in this section was measured under \
              Wine 8 on this Linux machine (Wine's Winsock over Linux sockets), not on Windows: \
              the `windows` benchmark, built for `x86_64-pc-windows-gnu` by `cargo xtask bench`. \
-             Ratios are to the raw loop of the same call (the floor); polling's are to raw \
-             select. mio is not measured: on Windows it registers only its own socket types, \
-             and only edge-triggered.\n\n{tables}\n",
+             Ratios are the cost ratio to the raw loop of the same call (the floor); \
+             polling's and mio's are to raw select.\n\n{tables}\n",
             docs.trim_end()
         ),
     };
