@@ -42,22 +42,24 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
         _ => None,
     };
     let mut remaining = timeout;
-    // Set once a batch held stale registrations, which may have taken the room of live
-    // events: after the rebuild those are there at once (level-triggered), so the next wait
-    // does not wait. Once per call, so a backend that kept reporting stale tokens could not
-    // spin here.
-    let mut again_now = None;
+    // After a batch that held stale registrations (which may have taken the room of live
+    // events) the wait is made again at once: after the rebuild those events are there
+    // (level-triggered). Once per call, so a backend that kept reporting stale tokens could
+    // not spin here.
+    let mut retried = false;
+    let mut at_once = false;
     // The waker fired in this call: `select` returns after this wait, whatever it found.
     let mut woken = false;
     loop {
         let mut delivered = 0_usize;
         let mut stale = false;
         let mut woke_now = false;
-        let wait_for = if again_now == Some(true) {
+        let wait_for = if at_once {
             Some(Duration::ZERO)
         } else {
             remaining
         };
+        at_once = false;
         let waited = if B::MAY_REPORT_STALE {
             // Check the batch first, and deliver it only if it holds no stale token: stale
             // registrations may have taken the room of live ones, so such a batch is not
@@ -98,8 +100,8 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
                 }
                 if stale {
                     backend.rebuild(live(map, waker)).map_err(Error::Os)?;
-                    if again_now.is_none() && delivered == 0 {
-                        again_now = Some(true);
+                    if !retried && delivered == 0 {
+                        (retried, at_once) = (true, true);
                         continue;
                     }
                 }
@@ -116,9 +118,6 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
                 }
             }
             Err(err) => return Err(Error::Os(err)),
-        }
-        if again_now == Some(true) {
-            again_now = Some(false);
         }
         if let Some(deadline) = deadline {
             let now = Instant::now();
