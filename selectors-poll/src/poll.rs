@@ -83,18 +83,10 @@ impl PollBackend {
     }
 }
 
-/// Python's rule on `revents` (`Events::from_kernel`), on the flags themselves: their integer
-/// type is `u16` on some systems and `i16` on others.
+/// Python's rule on `revents` ([`Events::from_kernel`]).
 #[inline]
 fn events_of(revents: PollFlags) -> Events {
-    let mut events = Events::empty();
-    if !revents.difference(PollFlags::IN).is_empty() {
-        events |= Events::WRITE;
-    }
-    if !revents.difference(PollFlags::OUT).is_empty() {
-        events |= Events::READ;
-    }
-    events
+    Events::from_kernel(sys::bits(revents), sys::bits(PollFlags::IN), sys::bits(PollFlags::OUT))
 }
 
 impl Backend for PollBackend {

@@ -40,6 +40,7 @@ mod many;
 mod model;
 mod modify;
 mod ops;
+mod outcome;
 mod process;
 mod random;
 mod register;

@@ -2,20 +2,19 @@
 
 use std::fmt;
 use std::io;
-use std::sync::Arc;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use crate::fd::{OutOfRange, check_range, is_invalid_fd};
 use crate::map::{KeyMap, SelectorMap, Slot};
 use crate::wait::{InterruptCheck, live};
-use crate::waker::WakerShared;
-use crate::{
-    Backend, Error, Events, FdWaker, ModifyError, RegisterError, Result, SelectorKey, Target,
-    Token, WakeSource, Waker,
-};
+use crate::{Backend, Error, Events, RegisterError, Result, SelectorKey, Target};
 
+mod modify;
 mod select;
+mod wake;
+
+use wake::WakerSlot;
 
 /// A selector: the map of registrations kept in step with a kernel readiness mechanism `B`.
 ///
@@ -42,19 +41,6 @@ pub struct BaseSelector<B, F, T = ()> {
     map: KeyMap<F, T>,
     interrupt_check: Option<InterruptCheck>,
     waker: WakerSlot,
-}
-
-/// The selector's side of its [`Waker`]s, once one was asked for; dropping it (with the
-/// selector) makes every waker's `wake` an error.
-#[derive(Debug, Default)]
-struct WakerSlot(Option<Arc<WakerShared>>);
-
-impl Drop for WakerSlot {
-    fn drop(&mut self) {
-        if let Some(shared) = &self.0 {
-            shared.close();
-        }
-    }
 }
 
 impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
@@ -211,110 +197,6 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
         Ok(key)
     }
 
-    /// Changes the events and data of `target`, and returns the updated key.
-    ///
-    /// The kernel is asked only when the events change; new data alone makes no system call
-    /// (to change only the events, keeping the data, use
-    /// [`modify_events`](Self::modify_events); to change the data in place,
-    /// [`data_mut`](Self::data_mut)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(unix)] {
-    /// use std::os::fd::AsRawFd;
-    /// use std::os::unix::net::UnixStream;
-    /// use selectors_poll::{PollSelector, EVENT_READ, EVENT_WRITE};
-    ///
-    /// let mut selector = PollSelector::<UnixStream, &str>::new()?;
-    /// let (a, _b) = UnixStream::pair()?;
-    /// let fd = a.as_raw_fd();
-    /// selector.register(a, EVENT_READ, "reading")?;
-    /// let key = selector.modify(fd, EVENT_WRITE, "writing")?;
-    /// assert_eq!((key.events(), *key.data()), (EVENT_WRITE, "writing"));
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidEvents`], [`Error::InvalidFd`] and [`Error::NotRegistered`] change
-    /// nothing. [`Error::Os`] means the kernel refused the change: its state for the fd is
-    /// then unknown, so the registration is removed from the kernel **and** the map, and the
-    /// key (with its file object and old data) comes back in
-    /// [`ModifyError::unregistered`]. CPython removes it from the map only and can leave a
-    /// live kernel registration behind (bpo-30014).
-    #[inline]
-    pub fn modify(
-        &mut self,
-        target: impl Target,
-        events: Events,
-        data: T,
-    ) -> Result<&SelectorKey<F, T>, ModifyError<F, T>> {
-        let slot = self.change_events(target, events)?;
-        let key = self.map.at_mut(slot);
-        key.data = data;
-        Ok(key)
-    }
-
-    /// Changes the events of `target`, keeping its data, and returns the updated key: the
-    /// usual switch of a connection between reading and writing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(unix)] {
-    /// use std::os::fd::AsRawFd;
-    /// use std::os::unix::net::UnixStream;
-    /// use selectors_poll::{PollSelector, EVENT_READ, EVENT_WRITE};
-    ///
-    /// let mut selector = PollSelector::<UnixStream, Vec<u8>>::new()?;
-    /// let (a, _b) = UnixStream::pair()?;
-    /// let fd = a.as_raw_fd();
-    /// selector.register(a, EVENT_READ, b"pending output".to_vec())?;
-    /// let key = selector.modify_events(fd, EVENT_WRITE)?;
-    /// assert_eq!((key.events(), key.data().len()), (EVENT_WRITE, 14));
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As for [`modify`](Self::modify).
-    #[inline]
-    pub fn modify_events(
-        &mut self,
-        target: impl Target,
-        events: Events,
-    ) -> Result<&SelectorKey<F, T>, ModifyError<F, T>> {
-        let slot = self.change_events(target, events)?;
-        Ok(self.map.at(slot))
-    }
-
-    /// Validates `events`, finds `target`, and asks the kernel if the events change; on a
-    /// kernel refusal removes the registration and hands the key back.
-    #[inline]
-    fn change_events(
-        &mut self,
-        target: impl Target,
-        events: Events,
-    ) -> Result<Slot, ModifyError<F, T>> {
-        if !events.is_valid_mask() {
-            return Err(ModifyError::new(Error::invalid_events(events)));
-        }
-        let slot = registered(&self.map, target.target_fd()).map_err(ModifyError::new)?;
-        let key = self.map.at(slot);
-        let (fd, old) = (key.fd, key.events);
-        if old != events {
-            let token = self.map.token_at(slot);
-            if let Err(err) = self.backend.modify(fd, token, old, events) {
-                let _ignored = self.backend.delete(fd, token, old);
-                let key = self.map.remove_at(slot);
-                return Err(ModifyError::with_key(Error::Os(err), key));
-            }
-            self.map.at_mut(slot).events = events;
-        }
-        Ok(slot)
-    }
-
     /// The key registered for `target`.
     ///
     /// # Errors
@@ -395,63 +277,6 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// ```
     pub fn get_map(&self) -> SelectorMap<'_, F, T> {
         SelectorMap { map: &self.map }
-    }
-
-    /// A [`Waker`] that makes this selector's blocked `select` return, from any thread.
-    ///
-    /// The first call creates the mechanism (an `eventfd` on Linux and Android, `EVFILT_USER`
-    /// on kqueue systems that have it, a pipe elsewhere; close-on-exec, non-blocking) and
-    /// registers it; later calls hand out clones. Until then `select` makes no extra system
-    /// call and no allocation. The waker's fd is never reported, is not in
-    /// [`get_map`](Self::get_map) or [`len`](Self::len), and cannot be registered (it is
-    /// [`Error::AlreadyRegistered`]) or unregistered.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(unix)] {
-    /// use std::os::unix::net::UnixStream;
-    /// use std::time::{Duration, Instant};
-    /// use selectors_poll::PollSelector;
-    ///
-    /// let mut selector = PollSelector::<UnixStream>::new()?;
-    /// let waker = selector.waker()?;
-    /// let start = Instant::now();
-    /// std::thread::spawn(move || {
-    ///     std::thread::sleep(Duration::from_millis(50));
-    ///     waker.wake().unwrap();
-    /// });
-    /// assert!(selector.select(None)?.is_empty()); // woken, with nothing ready
-    /// assert!(start.elapsed() < Duration::from_secs(5));
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Os`] when the mechanism cannot be created or registered (`EMFILE`, ...).
-    #[doc(alias("notify", "self_pipe"))]
-    pub fn waker(&mut self) -> Result<Waker> {
-        if let Some(shared) = &self.waker.0 {
-            return Ok(Waker::new(Arc::clone(shared)));
-        }
-        let source: Arc<dyn WakeSource> = match self.backend.waker() {
-            Some(native) => native?,
-            None => {
-                let source = FdWaker::new()?;
-                let fd = source.fd().expect("an fd waker has an fd");
-                self.backend.add(fd, Token::WAKER, Events::READ)?;
-                Arc::new(source)
-            }
-        };
-        let shared = WakerShared::new(source);
-        self.waker.0 = Some(Arc::clone(&shared));
-        Ok(Waker::new(shared))
-    }
-
-    /// The fd the waker's mechanism is registered under, if it has one.
-    #[inline]
-    fn waker_fd(&self) -> Option<RawFd> {
-        self.waker.0.as_ref().and_then(|shared| shared.fd())
     }
 
     /// Sets the check run each time a signal interrupts the wait (`EINTR`), before the wait

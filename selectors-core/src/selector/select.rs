@@ -44,7 +44,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Os`]: the kernel's error, or the error returned by the interrupt check
+    /// [`Error::Os`](crate::Error::Os): the kernel's error, or the error returned by the interrupt check
     /// ([`set_interrupt_check`](Self::set_interrupt_check)).
     #[doc(alias("poll", "wait"))]
     #[inline]
@@ -72,7 +72,7 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///
     /// The entries are fd numbers, read when the wait returned. If handling one entry
     /// unregisters another fd of the same batch, that later entry names an fd that is no
-    /// longer registered ([`get_key`](Self::get_key) says [`Error::NotRegistered`]: skip
+    /// longer registered ([`get_key`](Self::get_key) says [`Error::NotRegistered`](crate::Error::NotRegistered): skip
     /// it); if the number was meanwhile registered again (a new connection accepted after a
     /// close took the freed number), the entry names the new registration, which may not be
     /// ready — with non-blocking file objects an I/O call then reports `WouldBlock`, to be

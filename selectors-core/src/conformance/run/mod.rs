@@ -7,16 +7,17 @@ use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
-use super::dups::holds_live_and_some_stale;
+mod check;
+mod select;
+
 use super::model::{Model, Outcome, Refusal};
 use super::ops::{ENDPOINTS, NEGATIVE_FD, Op, PAIRS, UNKNOWN_FD, injected_errno, payload};
 use super::view::InterestList;
-use super::{BorrowRaw, Faulty, registrations};
-use crate::{Backend, BaseSelector, Events, Token, Waker};
+use super::{BorrowRaw, Faulty};
+use crate::{Backend, BaseSelector, Events, Waker};
 
 /// A registered file object of a model run: an endpoint's own socket, or a borrowed alias of
 /// its fd (another object for the same fd).
@@ -334,99 +335,6 @@ impl<B: Backend> World<B> {
                 }
             }
         }
-    }
-
-    fn select(&mut self, form: u8, expected: &Outcome) -> Outcome {
-        // A pending wake ends even `select(None)` at once.
-        let something_ready = matches!(expected, Outcome::Ready(ready) if !ready.is_empty())
-            || self.woken_before_select;
-        let mut ready: Vec<(RawFd, Events, u32)> = match form % 4 {
-            1 => {
-                let result = self
-                    .selector
-                    .select_into(Some(Duration::ZERO), &mut self.buffer);
-                match result {
-                    Ok(count) => {
-                        assert_eq!(count, self.buffer.len(), "select_into's count");
-                        let selector = &self.selector;
-                        self.buffer
-                            .iter()
-                            .map(|&(fd, events)| {
-                                let data = selector.get_key(fd).map_or(u32::MAX, |k| *k.data());
-                                (fd, events, data)
-                            })
-                            .collect()
-                    }
-                    Err(err) => return Outcome::Refused(Refusal::from(&err)),
-                }
-            }
-            2 => {
-                let mut ready = Vec::new();
-                let result = self
-                    .selector
-                    .select_with(Some(Duration::ZERO), |key, events| {
-                        ready.push((key.fd(), events, *key.data()));
-                    });
-                match result {
-                    Ok(count) => {
-                        assert_eq!(count, ready.len(), "select_with's count");
-                        ready
-                    }
-                    Err(err) => return Outcome::Refused(Refusal::from(&err)),
-                }
-            }
-            form => {
-                let timeout = if form == 3 && something_ready {
-                    None
-                } else {
-                    Some(Duration::ZERO)
-                };
-                match self.selector.select(timeout) {
-                    Ok(ready) => ready
-                        .iter()
-                        .map(|(key, events)| (key.fd(), *events, *key.data()))
-                        .collect(),
-                    Err(err) => return Outcome::Refused(Refusal::from(&err)),
-                }
-            }
-        };
-        ready.sort_unstable_by_key(|&(fd, _, _)| fd);
-        Outcome::Ready(ready)
-    }
-
-    /// The map and the interest list against the model.
-    fn check_state(&self) -> Result<(), String> {
-        let expected = self.model.registrations();
-        let map = registrations(&self.selector);
-        if map != expected {
-            return Err(format!("the map holds {map:?}, the model {expected:?}"));
-        }
-        if let Some(kernel) = (self.view)(self.selector.backend().inner()) {
-            let mut expected: Vec<(RawFd, Events)> = expected
-                .iter()
-                .map(|&(fd, events, _)| (fd, events))
-                .collect();
-            // The waker's fd, where it is one, is registered for READ like any fd.
-            if let Some(fd) = self.selector.backend().fd_of(Token::WAKER) {
-                expected.push((fd, Events::READ));
-                expected.sort_unstable();
-            }
-            // A kernel that keeps closed dups' registrations may still hold some of them.
-            let agrees = if B::MAY_REPORT_STALE {
-                holds_live_and_some_stale(&kernel, &expected, &self.model.stale)
-            } else {
-                kernel == expected
-            };
-            if !agrees {
-                return Err(format!(
-                    "the {} interest list holds {kernel:?}, the model {expected:?} (and may \
-                     still hold {:?})",
-                    self.selector.backend_name(),
-                    self.model.stale
-                ));
-            }
-        }
-        Ok(())
     }
 }
 
