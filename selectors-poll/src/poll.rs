@@ -86,7 +86,11 @@ impl PollBackend {
 /// Python's rule on `revents` ([`Events::from_kernel`]).
 #[inline]
 fn events_of(revents: PollFlags) -> Events {
-    Events::from_kernel(sys::bits(revents), sys::bits(PollFlags::IN), sys::bits(PollFlags::OUT))
+    Events::from_kernel(
+        sys::bits(revents),
+        sys::bits(PollFlags::IN),
+        sys::bits(PollFlags::OUT),
+    )
 }
 
 impl Backend for PollBackend {

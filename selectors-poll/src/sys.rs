@@ -52,7 +52,10 @@ pub(crate) fn poll(
 /// The bits of poll flags as `u32`: `short` in C, which rustix gives as `u16` on some systems
 /// and `i16` on others; through `u16`, the bits stay the same either way.
 #[inline]
-#[allow(clippy::unnecessary_cast, reason = "already `u16` on some systems, not on others")]
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "already `u16` on some systems, not on others"
+)]
 pub(crate) fn bits(flags: PollFlags) -> u32 {
     u32::from(flags.bits() as u16)
 }

@@ -126,7 +126,10 @@ pub fn the_wakers_fd_is_invisible<B: Backend>(borrow: BorrowRaw) {
     assert!(selector.is_empty() && selector.get_map().is_empty());
     if let Some(fd) = selector.backend().fd_of(Token::WAKER) {
         let flags = rustix::io::fcntl_getfd(borrow(fd)).expect("the waker's fd is open");
-        assert!(flags.contains(rustix::io::FdFlags::CLOEXEC), "close-on-exec");
+        assert!(
+            flags.contains(rustix::io::FdFlags::CLOEXEC),
+            "close-on-exec"
+        );
         let err = selector.register(borrow(fd), Events::READ, ()).unwrap_err();
         assert!(
             matches!(err.error(), Error::AlreadyRegistered(got) if *got == fd),
