@@ -119,18 +119,10 @@ pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table, w5: &Table) -> Vec<Chec
         let idle = format!("{backend} (idle waker)");
         checks.push(each_size(&what, w3, &idle, backend, 1.02));
     }
-    checks.push(median(
-        "W5 median: epoll / mio",
-        "epoll",
-        "mio (Waker)",
-        1.0,
-    ));
-    checks.push(median(
-        "W5 median: epoll / polling",
-        "epoll",
-        "polling (notify)",
-        1.0,
-    ));
+    for peer in ["mio (Waker)", "polling (notify)"] {
+        let what = format!("W5 median: epoll / {peer}");
+        checks.push(median(&what, "epoll", peer, 1.0));
+    }
     checks
 }
 
