@@ -75,9 +75,9 @@ hand-off of that counter's cache line between cores (about 0.1 µs) and, on a bu
 time the measuring thread spends preempted; the one-way time leaves both out \
 (`CLOCK_MONOTONIC` is one clock on every core).
 - The 50 µs gap is short on purpose. On a virtual machine a vCPU that stays idle longer is \
-descheduled by the host, and waking it costs more for every implementation alike (on a 2-vCPU \
-Firecracker VM the medians were about 15 µs after 200 µs of idleness and 30 µs after 1 ms, \
-against 5–7 µs at 10–50 µs), which buries the differences between implementations.
+descheduled by the host, and waking it costs more for every implementation alike, which \
+buries the differences between them: in one session on a 2-vCPU Firecracker VM, medians of \
+5–6 µs after 10 or 50 µs of idleness, about 15 µs after 200 µs and 30 µs after 1 ms.
 - Median and p99 are over all rounds of all repetitions, interleaved like the other \
 workloads. The p99 is the tail of wake-ups that the scheduler or the host delayed: far noisier \
 than the median, and not a property of one implementation.
@@ -93,4 +93,7 @@ returns — the same system calls as **raw epoll (level: read)**.
 registrations: nothing read on return) and `Poll::poll(None)`. **polling (notify)**: \
 `Poller::notify` (an atomic flag and a `write`) and `Poller::wait(None)`, which re-arms its \
 timerfd before the wait and, after it, reads its eventfd and re-arms it with `epoll_ctl`.
+- The gap between **raw epoll** and **raw epoll (level: read)** is the `read` a \
+level-triggered waker makes before its wait returns. mio's edge-triggered waker skips it, and \
+that `read` is most of what separates our epoll row from mio's.
 ";
