@@ -24,6 +24,7 @@ const ALIASES: &[(&str, &[&str])] = &[
             "dragonfly",
             "illumos",
             "solaris",
+            "windows",
         ],
     ),
     ("fixed_fd_set", &["illumos", "solaris"]),

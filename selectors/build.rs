@@ -4,7 +4,7 @@
 //!
 //! std only, no dependencies. The lists are the backend crates' own (their `build.rs`); `cargo
 //! xtask tidy` checks that this file, those and the target tables of `Cargo.toml` agree. poll
-//! needs none: it is `cfg(unix)`.
+//! needs none: it is `cfg(any(unix, windows))`.
 
 /// Each cfg this script can set, with the `target_os` values that set it.
 const ALIASES: &[(&str, &[&str])] = &[
@@ -24,6 +24,7 @@ const ALIASES: &[(&str, &[&str])] = &[
             "dragonfly",
             "illumos",
             "solaris",
+            "windows",
         ],
     ),
     ("have_epoll", &["linux", "android"]),

@@ -36,12 +36,14 @@ pub enum Error {
     InvalidEvents(u8),
     /// The file descriptor is invalid: negative on Unix, `INVALID_SOCKET` on Windows (Python:
     /// `ValueError`).
-    #[error("invalid file descriptor: {0}")]
+    #[cfg_attr(not(windows), error("invalid file descriptor: {0}"))]
+    #[cfg_attr(windows, error("invalid socket: {0}"))]
     InvalidFd(RawFd),
     /// The file descriptor is at or above what can be watched: the process's hard
     /// `RLIMIT_NOFILE` (no open fd has such a number), or the backend's own limit (select's
     /// `FD_SETSIZE` where the C library's `fd_set` is fixed-size). Python defers the second
-    /// to every later `select()`; both are reported at `register` here.
+    /// to every later `select()`; both are reported at `register` here. Never on Windows:
+    /// a socket handle has no such bound, and Winsock's sets have no cap here.
     #[error("file descriptor {fd} is out of range for this selector (limit {limit})")]
     FdOutOfRange {
         /// The file descriptor that was refused.
@@ -49,12 +51,14 @@ pub enum Error {
         /// The first file descriptor value the backend cannot watch.
         limit: RawFd,
     },
-    /// The file descriptor is already registered, by this or another object (Python:
-    /// `KeyError`).
-    #[error("file descriptor {0} is already registered")]
+    /// The file descriptor (on Windows, the socket) is already registered, by this or
+    /// another object (Python: `KeyError`).
+    #[cfg_attr(not(windows), error("file descriptor {0} is already registered"))]
+    #[cfg_attr(windows, error("socket {0} is already registered"))]
     AlreadyRegistered(RawFd),
-    /// The file descriptor is not registered (Python: `KeyError`).
-    #[error("file descriptor {0} is not registered")]
+    /// The file descriptor (on Windows, the socket) is not registered (Python: `KeyError`).
+    #[cfg_attr(not(windows), error("file descriptor {0} is not registered"))]
+    #[cfg_attr(windows, error("socket {0} is not registered"))]
     NotRegistered(RawFd),
     /// The kernel refused the operation (Python: `OSError`); the errno is kept.
     #[error(transparent)]
@@ -136,7 +140,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///     let data = std::rc::Rc::new(1); // neither `Send` nor `Sync`
 ///     Err(RegisterError::new(Error::AlreadyRegistered(3), (), data))?
 /// }
-/// assert_eq!(register_rc().unwrap_err().to_string(), "file descriptor 3 is already registered");
+/// // "file descriptor 3 ..." on Unix, "socket 3 ..." on Windows.
+/// assert!(register_rc().unwrap_err().to_string().ends_with(" 3 is already registered"));
 /// ```
 pub struct RegisterError<F, T> {
     error: Error,
@@ -199,6 +204,27 @@ impl<F, T> fmt::Display for RegisterError<F, T> {
 ///
 /// `?` converts it as [`RegisterError`] does (into [`Error`], [`io::Error`] and the boxed
 /// errors, whatever `F` and `T` are); the key, if any, is then dropped.
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+/// use selectors_poll::{Error, Events, PollSelector};
+///
+/// let mut selector = PollSelector::<UnixStream, u32>::new()?;
+/// let (a, _b) = UnixStream::pair()?;
+/// let fd = a.as_raw_fd();
+/// selector.register(a, Events::READ, 1)?;
+/// // Bad input changes nothing: the key stays registered, nothing comes back.
+/// let err = selector.modify_events(fd, Events::empty()).unwrap_err();
+/// assert!(matches!(err.error(), Error::InvalidEvents(0)));
+/// assert!(err.unregistered().is_none());
+/// assert_eq!(selector.len(), 1);
+/// // Had the kernel refused, `err.into_parts()` would give the removed key, file object and
+/// // data included.
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ModifyError<F, T> {
     error: Error,
     unregistered: Option<SelectorKey<F, T>>,

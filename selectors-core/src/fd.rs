@@ -34,6 +34,8 @@ pub fn is_invalid_fd(fd: RawFd) -> bool {
 
 /// Why an fd number cannot name an open file of this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Sockets have no such limit: on Windows neither variant is made.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) enum OutOfRange {
     /// At or above the hard `RLIMIT_NOFILE`, which is given.
     Limit(RawFd),
@@ -127,7 +129,11 @@ pub fn check_fd_range(fd: BorrowedFd<'_>, raw: RawFd) -> io::Result<()> {
     if is_invalid_fd(raw) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("invalid file descriptor {raw}"),
+            if cfg!(windows) {
+                format!("invalid socket {raw}")
+            } else {
+                format!("invalid file descriptor {raw}")
+            },
         ));
     }
     check_range(fd, raw).map_err(|why| {

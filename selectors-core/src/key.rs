@@ -24,7 +24,7 @@ impl<F, T> SelectorKey<F, T> {
         &self.fileobj
     }
 
-    /// The file descriptor the object had when it was registered.
+    /// The file descriptor the object had when it was registered (on Windows, its `SOCKET`).
     #[inline]
     pub fn fd(&self) -> RawFd {
         self.fd

@@ -43,7 +43,7 @@ pub use key::SelectorKey;
 pub use map::SelectorMap;
 pub use selector::BaseSelector;
 pub use target::Target;
-pub use waker::{FdWaker, WakeSource, Waker};
+pub use waker::{FdWaker, Reset, WakeSource, Waker};
 
 /// The fd types the API takes, re-exported from rustix (on Unix they are std's own types).
 pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};

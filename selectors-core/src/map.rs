@@ -286,6 +286,13 @@ mod tests {
     use super::*;
     use crate::Events;
 
+    /// No open file has this number.
+    #[cfg(unix)]
+    const INVALID: RawFd = -1;
+    /// No open file has this number (`INVALID_SOCKET`).
+    #[cfg(windows)]
+    const INVALID: RawFd = RawFd::MAX;
+
     fn key(fd: RawFd) -> SelectorKey<(), u32> {
         SelectorKey {
             fileobj: (),
@@ -303,7 +310,7 @@ mod tests {
         map.insert(key(900));
         assert_eq!(map.len(), 3);
         assert_eq!(map.get(900).map(|k| k.data), Some(900));
-        assert!(map.get(-1).is_none());
+        assert!(map.get(INVALID).is_none());
         assert!(map.get(6).is_none());
         assert!(map.get(100_000).is_none());
         let five = map.find(5).expect("5 is in the map");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::map::KeyMap;
 use crate::waker::WakerShared;
-use crate::{Backend, Error, Events, Registration, Result, SelectorKey, Token};
+use crate::{Backend, Error, Events, RawFd, Registration, Reset, Result, SelectorKey, Token};
 
 /// The caller's check run on every `EINTR` (see `BaseSelector::set_interrupt_check`).
 pub(crate) type InterruptCheck = Box<dyn FnMut() -> io::Result<()> + Send>;
@@ -42,22 +42,24 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
         _ => None,
     };
     let mut remaining = timeout;
-    // Set once a batch held stale registrations, which may have taken the room of live
-    // events: after the rebuild those are there at once (level-triggered), so the next wait
-    // does not wait. Once per call, so a backend that kept reporting stale tokens could not
-    // spin here.
-    let mut again_now = None;
+    // After a batch that held stale registrations (which may have taken the room of live
+    // events) the wait is made again at once: after the rebuild those events are there
+    // (level-triggered). Once per call, so a backend that kept reporting stale tokens could
+    // not spin here.
+    let mut retried = false;
+    let mut at_once = false;
     // The waker fired in this call: `select` returns after this wait, whatever it found.
     let mut woken = false;
     loop {
         let mut delivered = 0_usize;
         let mut stale = false;
         let mut woke_now = false;
-        let wait_for = if again_now == Some(true) {
+        let wait_for = if at_once {
             Some(Duration::ZERO)
         } else {
             remaining
         };
+        at_once = false;
         let waited = if B::MAY_REPORT_STALE {
             // Check the batch first, and deliver it only if it holds no stale token: stale
             // registrations may have taken the room of live ones, so such a batch is not
@@ -91,13 +93,15 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
                 if woke_now {
                     woken = true;
                     if let Some(waker) = waker {
-                        waker.reset().map_err(Error::Os)?;
+                        if let Reset::Replaced { old } = waker.reset().map_err(Error::Os)? {
+                            watch_replaced_waker(backend, waker, old)?;
+                        }
                     }
                 }
                 if stale {
                     backend.rebuild(live(map, waker)).map_err(Error::Os)?;
-                    if again_now.is_none() && delivered == 0 {
-                        again_now = Some(true);
+                    if !retried && delivered == 0 {
+                        (retried, at_once) = (true, true);
                         continue;
                     }
                 }
@@ -114,9 +118,6 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
                 }
             }
             Err(err) => return Err(Error::Os(err)),
-        }
-        if again_now == Some(true) {
-            again_now = Some(false);
         }
         if let Some(deadline) = deadline {
             let now = Instant::now();
@@ -147,6 +148,22 @@ fn deliver<'m, F, T>(
         on_ready(key, events);
     }
     true
+}
+
+/// After the waker's source replaced its broken fd (`old`): the backend stops watching `old`
+/// and watches the new fd under [`Token::WAKER`]. The source keeps `old` open until then, so
+/// the delete names the socket it registered.
+#[cold]
+fn watch_replaced_waker<B: Backend>(
+    backend: &mut B,
+    waker: &WakerShared,
+    old: RawFd,
+) -> Result<()> {
+    let _ignored = backend.delete(old, Token::WAKER, Events::READ);
+    waker
+        .source
+        .lend_fd(&mut |fd| backend.add(fd, Token::WAKER, Events::READ))
+        .map_err(Error::Os)
 }
 
 /// Every registration the backend must hold: the map's, and the waker's fd if it has one.

@@ -101,7 +101,7 @@ pub type DevpollSelector<F, T = ()> =
 
 /// A `/dev/poll` interest set `D` and the buffer `DP_POLL` fills.
 ///
-/// `D` is the real device ([`RealDevpoll`](crate::RealDevpoll), illumos and Solaris) or an
+/// `D` is the real device (`RealDevpoll`, illumos and Solaris) or an
 /// emulation of it. The driver keys its interest set by fd number and reports numbers, so the
 /// backend keeps each registered fd's token in a table indexed by fd and reports a `DP_POLL`
 /// record under its fd's token; a record for an fd the table does not hold is dropped.

@@ -6,12 +6,35 @@ use std::time::Duration;
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+#[cfg(not(target_os = "android"))]
 use rustix::io::DupFlags;
 use selectors_core::{Backend, BaseSelector, Events, Registration, Token, check_fd_range};
 
 use crate::sys;
 
 /// Python's `selectors.EpollSelector`: a [`BaseSelector`] over [`EpollBackend`].
+///
+/// It implements [`AsFd`] (its epoll instance, Python's `fileno()`), so one selector can
+/// watch another, or hand its fd to a C event loop:
+///
+/// ```
+/// use std::io::Write;
+/// use std::os::fd::{AsFd, AsRawFd};
+/// use std::os::unix::net::UnixStream;
+/// use std::time::Duration;
+/// use selectors_epoll::{EpollSelector, EVENT_READ};
+///
+/// let mut inner = EpollSelector::<UnixStream>::new()?;
+/// let (mut a, b) = UnixStream::pair()?;
+/// inner.register(b, EVENT_READ, ())?;
+/// assert_eq!(Some(inner.as_fd().as_raw_fd()), inner.fileno());
+/// let mut outer = EpollSelector::<EpollSelector<UnixStream>, &str>::new()?;
+/// outer.register(inner, EVENT_READ, "inner")?;
+/// a.write_all(b"x")?;
+/// let ready = outer.select(Some(Duration::from_secs(5)))?;
+/// assert_eq!((*ready[0].0.data(), ready[0].1), ("inner", EVENT_READ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type EpollSelector<F, T = ()> = BaseSelector<EpollBackend, F, T>;
 
 /// An epoll instance and the buffer its events are read into.
@@ -159,7 +182,15 @@ impl Backend for EpollBackend {
         }
         // Atomically replaces the old instance behind the same number, which closes it and
         // every registration it held, stale or not.
+        #[cfg(not(target_os = "android"))]
         rustix::io::dup3(&fresh, &mut self.epoll, DupFlags::CLOEXEC)?;
+        // rustix's libc backend has no `O_CLOEXEC` for `dup3` on Android (its libc has no
+        // binding): `dup2`, then the flag. Nothing in this process forks in between.
+        #[cfg(target_os = "android")]
+        {
+            rustix::io::dup2(&fresh, &mut self.epoll)?;
+            rustix::io::fcntl_setfd(&self.epoll, rustix::io::FdFlags::CLOEXEC)?;
+        }
         self.registered = registered;
         Ok(())
     }

@@ -40,7 +40,7 @@ struct Slot {
 }
 
 /// A kqueue and the buffers its events are read into, over the kernel interface `K`
-/// ([`RealKqueue`](crate::RealKqueue) on kqueue systems, or an emulation).
+/// (`RealKqueue` on kqueue systems, or an emulation).
 ///
 /// READ and WRITE are the level-triggered filters `EVFILT_READ` and `EVFILT_WRITE`
 /// (`EV_ADD` / `EV_DELETE`, no `EV_CLEAR` or `EV_ONESHOT`). Each register, modify or

@@ -12,8 +12,20 @@ use crate::sys;
 /// Python's `selectors.PollSelector`: a [`BaseSelector`] over [`PollBackend`].
 pub type PollSelector<F, T = ()> = BaseSelector<PollBackend, F, T>;
 
-/// Marks an fd with no entry in the array; positions are stored as `index + 1`.
+/// Marks an fd with no entry in the table; positions are stored as `index + 1`.
+#[cfg(unix)]
 const ABSENT: u32 = 0;
+
+/// Each fd's position in the array. On Unix a table indexed by fd (fds are small, dense
+/// numbers); on Windows a hash map, since a `SOCKET` is a handle whose value may be anything,
+/// so no table is sized by it.
+#[cfg(unix)]
+type Positions = Vec<u32>;
+/// Each fd's position in the array. On Unix a table indexed by fd (fds are small, dense
+/// numbers); on Windows a hash map, since a `SOCKET` is a handle whose value may be anything,
+/// so no table is sized by it.
+#[cfg(windows)]
+type Positions = std::collections::HashMap<RawFd, u32>;
 
 /// The `pollfd` array passed to every `poll(2)`, each entry's token and events, and each
 /// fd's position in the array.
@@ -26,7 +38,7 @@ pub struct PollBackend {
     /// The token and events of each entry of `pollfds`, at the same position (rustix's
     /// `PollFd` does not give its `events` back).
     entries: Vec<(Token, Events)>,
-    position_by_fd: Vec<u32>,
+    position_by_fd: Positions,
     /// What the last `poll(2)` returned (0 after a failure): the entries' `revents` hold its
     /// result until the next wait.
     ready_count: usize,
@@ -58,6 +70,7 @@ impl PollBackend {
         list
     }
 
+    #[cfg(unix)]
     #[inline]
     fn position(&self, fd: RawFd) -> Option<usize> {
         match *self.position_by_fd.get(usize::try_from(fd).ok()?)? {
@@ -67,6 +80,7 @@ impl PollBackend {
     }
 
     /// Records `fd`'s position; `fd` is one `add` accepted, so below the fd limit.
+    #[cfg(unix)]
     #[inline]
     fn set_position(&mut self, fd: RawFd, position: Option<usize>) {
         let index = fd as usize;
@@ -74,6 +88,21 @@ impl PollBackend {
             self.position_by_fd.resize(index + 1, ABSENT);
         }
         self.position_by_fd[index] = position.map_or(ABSENT, |p| (p + 1) as u32);
+    }
+
+    #[cfg(windows)]
+    #[inline]
+    fn position(&self, fd: RawFd) -> Option<usize> {
+        self.position_by_fd.get(&fd).map(|&p| p as usize)
+    }
+
+    #[cfg(windows)]
+    #[inline]
+    fn set_position(&mut self, fd: RawFd, position: Option<usize>) {
+        match position {
+            Some(p) => self.position_by_fd.insert(fd, p as u32),
+            None => self.position_by_fd.remove(&fd),
+        };
     }
 
     #[inline]
@@ -95,6 +124,7 @@ fn events_of(revents: PollFlags) -> Events {
 
 impl Backend for PollBackend {
     fn new() -> io::Result<Self> {
+        sys::startup()?;
         Ok(PollBackend::default())
     }
 

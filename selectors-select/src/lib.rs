@@ -1,4 +1,5 @@
-//! The select backend of `selectors`: Python's `selectors.SelectSelector`.
+//! The select backend of `selectors`: Python's `selectors.SelectSelector`, on Unix and on
+//! Windows (Winsock).
 //!
 //! [`SelectSelector`] is [`BaseSelector`] over [`SelectBackend`]: two interest bitsets (read,
 //! write) kept between calls, copied into scratch sets for each `select(2)`. Registration is
@@ -13,6 +14,23 @@
 //!
 //! A registered fd closed behind the selector's back makes every `select` fail with `EBADF`
 //! until it is unregistered (select(2) refuses closed fds; Python behaves the same).
+//!
+//! # Windows
+//!
+//! On Windows the same `SelectSelector` runs over Winsock's `select` (sockets only), with
+//! CPython's Windows rules (`Lib/selectors.py`, `_select` on win32): the write set is also
+//! passed as the except set, and a socket in it is reported as WRITE (that is how a failed
+//! non-blocking `connect` shows up); a selector with nothing registered sleeps for the
+//! timeout, since Winsock refuses three empty sets (`WSAEINVAL`), and without a timeout
+//! sleeps for good, as `select` with no fds does on Unix. A Winsock `fd_set` is a count and an
+//! array of sockets; this crate writes it at whatever size the registrations need, so there
+//! is no 64- or 512-socket cap (CPython's build has 512). Registrations are kept in a hash map
+//! keyed by socket (a `SOCKET` is a handle whose value may be anything), so each register,
+//! modify and unregister is O(1). A registered socket closed behind the selector's back makes
+//! every `select` fail with `WSAENOTSOCK` until it is unregistered. Winsock is started once
+//! (`WSAStartup`) when the first backend is created. See [`select`] (Winsock).
+//!
+//! [`select`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select
 //!
 //! ```
 //! # #[cfg(any(target_os = "linux", target_os = "macos"))] {
@@ -34,7 +52,10 @@
 // `unsafe` only in `sys`, where every block has its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
-#[cfg(have_select)]
+#[cfg(all(have_select, not(windows)))]
+mod select;
+#[cfg(windows)]
+#[path = "windows.rs"]
 mod select;
 #[cfg(have_select)]
 #[allow(unsafe_code)]
@@ -83,6 +104,7 @@ macro_rules! cfg_select {
                 "dragonfly",
                 "illumos",
                 "solaris",
+                "windows",
             ]
             $($item)*
         }

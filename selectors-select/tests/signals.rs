@@ -1,6 +1,6 @@
 //! Signals during `select` (PEP 475), in a binary of their own: the handler is process-wide.
-// The targets where `selectors_select::SelectBackend` exists (build.rs).
-#![cfg(have_select)]
+// The targets where `selectors_select::SelectBackend` exists (build.rs) and signals exist.
+#![cfg(all(have_select, unix))]
 
 use selectors_select::SelectBackend;
 

@@ -21,23 +21,29 @@ pub type DefaultSelector<F, T = ()> = BaseSelector<DefaultBackend, F, T>;
 /// `epoll`, `devpoll` or `kqueue` ([`BackendKind::name`]). Empty counts as unset.
 pub const BACKEND_ENV: &str = "SELECTORS_BACKEND";
 
-/// The backends, with whether this build has each on this target, in CPython's probe order.
-const PROBE_ORDER: [(BackendKind, bool); 5] = [
-    (
+/// The backends, with whether this build has each here, in CPython's probe order; on Windows
+/// select (CPython's `DefaultSelector` there), then poll.
+const PROBE_ORDER: [(BackendKind, bool); 5] = {
+    let kqueue = (
         BackendKind::Kqueue,
         cfg!(feature = "kqueue") && host::KQUEUE,
-    ),
-    (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL),
-    (
+    );
+    let epoll = (BackendKind::Epoll, cfg!(feature = "epoll") && host::EPOLL);
+    let devpoll = (
         BackendKind::Devpoll,
         cfg!(feature = "devpoll") && host::DEVPOLL,
-    ),
-    (BackendKind::Poll, cfg!(feature = "poll") && host::POLL),
-    (
+    );
+    let poll = (BackendKind::Poll, cfg!(feature = "poll") && host::POLL);
+    let select = (
         BackendKind::Select,
         cfg!(feature = "select") && host::SELECT,
-    ),
-];
+    );
+    if cfg!(windows) {
+        [select, poll, kqueue, epoll, devpoll]
+    } else {
+        [kqueue, epoll, devpoll, poll, select]
+    }
+};
 
 /// The kinds of `PROBE_ORDER` that this build has, packed at the front; the count follows.
 const AVAILABLE: ([BackendKind; 5], usize) = {
@@ -56,17 +62,16 @@ const AVAILABLE: ([BackendKind; 5], usize) = {
 /// `AVAILABLE` at a fixed address, so [`available_backends`] can lend a slice of it.
 static AVAILABLE_KINDS: ([BackendKind; 5], usize) = AVAILABLE;
 
-// Features are on but none of their backends exists on this target (`poll` alone on a
-// non-Unix target, say). The backend crates know their OS lists, so the check is a constant.
+// No enabled backend exists on this target (`epoll` alone on Windows, say).
 const _: () = assert!(
     AVAILABLE.1 > 0,
-    "selectors: none of the enabled backend features is available on this target; \
-     enable one this target has (`poll` and `select` on every Unix, `epoll` on Linux and \
-     Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and Solaris)"
+    "selectors: none of the enabled backend features is available on this target; enable \
+     one this target has (`poll` and `select` on every Unix and on Windows, `epoll` on Linux \
+     and Android, `kqueue` on Apple systems and the BSDs, `devpoll` on illumos and Solaris)"
 );
 
 /// The backends this build has on this target, in the order `DefaultSelector` probes them
-/// (CPython's: kqueue, epoll, devpoll, poll, select).
+/// (CPython's: kqueue, epoll, devpoll, poll, select on Unix; select, poll on Windows).
 ///
 /// A kind here was compiled in and the target has it; whether the running kernel lets it be
 /// created is known only by trying ([`DefaultBackend::from_kind`]).
@@ -77,6 +82,9 @@ const _: () = assert!(
 /// let kinds = selectors::available_backends();
 /// if cfg!(all(target_os = "linux", feature = "epoll", feature = "poll", feature = "select")) {
 ///     assert_eq!(kinds, [BackendKind::Epoll, BackendKind::Poll, BackendKind::Select]);
+/// }
+/// if cfg!(all(windows, feature = "poll", feature = "select")) {
+///     assert_eq!(kinds, [BackendKind::Select, BackendKind::Poll]);
 /// }
 /// ```
 #[must_use]
@@ -92,8 +100,8 @@ pub fn available_backends() -> &'static [BackendKind] {
 ///    name that is unknown or not in this build is an [`io::ErrorKind::InvalidInput`] error
 ///    listing the valid choices, never a silent fallback, so a test run under each backend
 ///    really runs under each;
-/// 2. else the first of kqueue, epoll, devpoll, poll, select (CPython's order, restricted to
-///    [`available_backends`]) whose creation succeeds: a kernel that refuses one with any
+/// 2. else the first of kqueue, epoll, devpoll, poll, select (CPython's order; on Windows
+///    select, then poll; restricted to [`available_backends`]) whose creation succeeds: a kernel that refuses one with any
 ///    error (`ENOSYS`, `EMFILE`, a missing `/dev/poll`, a seccomp filter's `EPERM`) falls
 ///    through to the next, as CPython's `_can_use` does.
 ///
@@ -145,7 +153,8 @@ impl DefaultBackend {
     /// use selectors::{BackendKind, DefaultBackend, DefaultSelector, available_backends};
     ///
     /// for &kind in available_backends() {
-    ///     let selector = DefaultSelector::<std::fs::File>::with_backend(DefaultBackend::from_kind(kind)?);
+    ///     let backend = DefaultBackend::from_kind(kind)?;
+    ///     let selector = DefaultSelector::<std::net::TcpStream>::with_backend(backend);
     ///     assert_eq!(selector.backend().kind(), kind);
     /// }
     /// let err = "bogus".parse::<BackendKind>().unwrap_err();

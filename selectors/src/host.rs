@@ -28,7 +28,7 @@ selectors_devpoll::cfg_devpoll! {
     pub(crate) const DEVPOLL: bool = true;
 }
 
-#[cfg(all(feature = "poll", unix))]
+#[cfg(all(feature = "poll", any(unix, windows)))]
 selectors_poll::cfg_poll! {
     pub(crate) use selectors_poll::PollBackend;
     pub(crate) const POLL: bool = true;

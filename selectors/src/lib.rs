@@ -1,6 +1,6 @@
 //! Python's [`selectors`] module in Rust: level-triggered I/O multiplexing with one API over
-//! `select(2)`, `poll(2)`, Linux's `epoll`, illumos and Solaris's `/dev/poll`, and the BSDs'
-//! and Apple's `kqueue`.
+//! `select(2)`, `poll(2)`, Linux's `epoll`, illumos and Solaris's `/dev/poll`, the BSDs'
+//! and Apple's `kqueue`, and Windows sockets (Winsock `select`, `WSAPoll`).
 //!
 //! The package is `selectors-io` (`cargo add selectors-io`); its library is named `selectors`,
 //! as Python's module is.
@@ -11,6 +11,7 @@
 //! running system, as Python's does; each backend is also available by its Python name.
 //!
 //! ```
+//! # #[cfg(unix)] {
 //! use std::io::Write;
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
@@ -23,6 +24,7 @@
 //! for (key, events) in selector.select(Some(Duration::from_secs(1)))? {
 //!     assert_eq!((*key.data(), events), ("reader", EVENT_READ));
 //! }
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -35,6 +37,11 @@
 //! | FreeBSD, NetBSD, OpenBSD, DragonFly | `KqueueSelector`, `PollSelector`, `SelectSelector` | kqueue |
 //! | illumos, Solaris | `DevpollSelector`, `PollSelector`, `SelectSelector` | devpoll |
 //! | other Unix systems | `PollSelector` | poll |
+//! | Windows (sockets only) | `SelectSelector` (Winsock `select`), `PollSelector` (`WSAPoll`) | select |
+//!
+//! On Windows a file object is a socket (rustix's `AsFd` is std's `AsSocket` there, and
+//! `RawFd` a `SOCKET`), `select` and `poll` follow CPython's Windows rules (see
+//! `selectors-select` and `selectors-poll`), and the waker is a loopback TCP socket pair.
 //!
 //! `SelectSelector` watches fds of any number where the kernel accepts larger sets (Linux,
 //! Android, the BSDs, Apple's systems); on illumos and Solaris the C library's `fd_set` ends
@@ -50,6 +57,8 @@
 //!
 //! [`DefaultSelector::new`](BaseSelector::new) probes at run time in CPython's order —
 //! kqueue, epoll, devpoll, poll, select — and takes the first one the kernel lets it create.
+//! On Windows (sockets only) the order is select, then poll: CPython's `DefaultSelector`
+//! there is `SelectSelector`, and `WSAPoll` is available with `SELECTORS_BACKEND=poll`.
 //! The environment variable [`SELECTORS_BACKEND`](BACKEND_ENV) (`select`, `poll`, `epoll`,
 //! `devpoll` or `kqueue`) forces one, so an application can run its own tests under each
 //! backend; a name that is unknown or not in this build is an error, not a silent fallback.
@@ -159,7 +168,7 @@ selectors_devpoll::cfg_devpoll! {
     }
 }
 
-#[cfg(all(feature = "poll", unix))]
+#[cfg(all(feature = "poll", any(unix, windows)))]
 selectors_poll::cfg_poll! {
     #[cfg_attr(docsrs, doc(cfg(feature = "poll")))]
     pub use selectors_poll::{PollBackend, PollSelector};
@@ -183,12 +192,14 @@ selectors_select::cfg_select! {
     }
 }
 
-/// The code blocks of the repository's README, run as doc tests.
-#[cfg(doctest)]
+/// The code blocks of the repository's README, run as doc tests. Unix only: they use
+/// `UnixStream` pairs (the Windows usage is in the crate documentation's tests).
+#[cfg(all(doctest, unix))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-/// The code blocks of this crate's README (its crates.io page), run as doc tests.
-#[cfg(doctest)]
+/// The code blocks of this crate's README (its crates.io page), run as doc tests, on Unix
+/// (they use `UnixStream` pairs).
+#[cfg(all(doctest, unix))]
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;

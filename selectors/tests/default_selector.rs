@@ -5,9 +5,9 @@
 //! environment run this test binary again, as a child process, with the variable set, and
 //! read what the child reports.
 
+use selectors_core::conformance::{Stream, socketpair};
 use std::env;
 use std::io::{self, Write};
-use std::os::unix::net::UnixStream;
 use std::process::Command;
 use std::time::Duration;
 
@@ -26,9 +26,9 @@ fn expected_probe() -> &'static str {
 }
 
 /// Checks that a selector really works: a socketpair's readable end is reported.
-fn assert_works(mut selector: DefaultSelector<UnixStream, &'static str>) {
+fn assert_works(mut selector: DefaultSelector<Stream, &'static str>) {
     let name = selector.backend_name();
-    let (mut writer, reader) = UnixStream::pair().unwrap();
+    let (mut writer, reader) = socketpair();
     selector.register(reader, EVENT_READ, "reader").unwrap();
     assert!(
         selector.select(Some(Duration::ZERO)).unwrap().is_empty(),
@@ -49,7 +49,7 @@ fn assert_works(mut selector: DefaultSelector<UnixStream, &'static str>) {
 #[test]
 fn follows_the_environment() {
     let requested = env::var(BACKEND_ENV).ok().filter(|name| !name.is_empty());
-    let result = DefaultSelector::<UnixStream, &str>::new();
+    let result = DefaultSelector::<Stream, &str>::new();
     match requested {
         Some(name) if !names().contains(&name.as_str()) => {
             let err = result.expect_err("an unknown or unavailable name must be refused");
@@ -105,6 +105,16 @@ fn probe_picks_the_best_backend() {
     let expected = format!("DefaultSelector chose {}\n", expected_probe());
     let stdout = run_child("follows_the_environment", None);
     assert!(stdout.contains(&expected), "{stdout}");
+}
+
+/// CPython's `DefaultSelector` on Windows is `SelectSelector`: so is ours, with no kernel
+/// object.
+#[test]
+#[cfg(all(windows, feature = "select"))]
+fn probe_picks_select_on_windows() {
+    let chosen = DefaultBackend::probe().unwrap();
+    assert_eq!(selectors::Backend::name(&chosen), "select");
+    assert_eq!(selectors::Backend::fileno(&chosen), None);
 }
 
 #[test]
@@ -198,7 +208,12 @@ fn kinds_parse_from_their_names_and_refuse_others() {
 
 #[test]
 fn available_backends_follow_cpython_order() {
-    let order = ["kqueue", "epoll", "devpoll", "poll", "select"];
+    // On Windows CPython's `DefaultSelector` is `SelectSelector`; poll (`WSAPoll`) follows.
+    let order = if cfg!(windows) {
+        ["select", "poll", "kqueue", "epoll", "devpoll"]
+    } else {
+        ["kqueue", "epoll", "devpoll", "poll", "select"]
+    };
     let positions: Vec<_> = names()
         .iter()
         .map(|name| order.iter().position(|o| o == name).unwrap())
@@ -215,11 +230,17 @@ fn available_backends_follow_cpython_order() {
         .collect();
         assert_eq!(names(), expected);
     }
+    if cfg!(all(windows, feature = "select", feature = "poll")) {
+        assert_eq!(names(), ["select", "poll"]);
+    }
 }
 
 /// The probe falls through to the next backend when the kernel refuses one: with every fd
 /// in use, epoll (or kqueue, /dev/poll) cannot be created, and poll or select, which need no
 /// fd of their own, is chosen. Run in a child process whose fd limit `sh`'s `ulimit` lowers.
+/// Unix only: Windows has no fd limit, and select and poll, its backends, need no kernel
+/// object of their own.
+#[cfg(unix)]
 #[test]
 fn the_probe_falls_through_when_the_kernel_refuses() {
     const MARKER: &str = "SELECTORS_TEST_EXHAUST_FDS";
@@ -253,7 +274,7 @@ fn the_probe_falls_through_when_the_kernel_refuses() {
         }
     };
     assert!(files.len() < 32, "the fd limit was not lowered");
-    let result = DefaultSelector::<UnixStream, &str>::new();
+    let result = DefaultSelector::<Stream, &str>::new();
     // The fd-free backends, in probe order; without one, the probe must report the OS error.
     let fallback = names()
         .into_iter()
@@ -314,7 +335,7 @@ fn a_forced_backend_the_kernel_refuses_is_named_in_the_error() {
             Err(err) => break err,
         }
     };
-    let err = DefaultSelector::<UnixStream, ()>::new().unwrap_err();
+    let err = DefaultSelector::<Stream, ()>::new().unwrap_err();
     files.clear();
     let message = err.to_string();
     assert!(

@@ -12,10 +12,10 @@
     allow(clippy::missing_const_for_thread_local)
 )]
 
+use selectors_core::conformance::{Stream, socketpair};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use selectors::{Backend, BaseSelector, EVENT_READ, EVENT_WRITE, Events};
@@ -74,10 +74,8 @@ const PAIRS: usize = 48;
 const ZERO: Option<Duration> = Some(Duration::ZERO);
 
 /// Socketpairs whose first ends are registered for read, every third one readable.
-fn pairs() -> Vec<(UnixStream, UnixStream)> {
-    let pairs: Vec<_> = (0..PAIRS)
-        .map(|_| UnixStream::pair().expect("socketpair"))
-        .collect();
+fn pairs() -> Vec<(Stream, Stream)> {
+    let pairs: Vec<_> = (0..PAIRS).map(|_| socketpair()).collect();
     for (_, writer) in pairs.iter().step_by(3) {
         (&*writer).write_all(b"x").expect("write");
     }
@@ -87,7 +85,7 @@ fn pairs() -> Vec<(UnixStream, UnixStream)> {
 fn select_into_and_select_with_allocate_nothing<B: Backend>() {
     let pairs = pairs();
     let readable = PAIRS.div_ceil(3);
-    let mut selector = BaseSelector::<B, &UnixStream, usize>::new().expect("selector");
+    let mut selector = BaseSelector::<B, &Stream, usize>::new().expect("selector");
     for (i, (reader, _)) in pairs.iter().enumerate() {
         selector.register(reader, EVENT_READ, i).expect("register");
     }
@@ -133,7 +131,7 @@ fn select_into_and_select_with_allocate_nothing<B: Backend>() {
 
 fn steady_churn_allocates_nothing<B: Backend>() {
     let pairs = pairs();
-    let mut selector = BaseSelector::<B, &UnixStream, usize>::new().expect("selector");
+    let mut selector = BaseSelector::<B, &Stream, usize>::new().expect("selector");
     for (i, (reader, _)) in pairs.iter().enumerate() {
         selector.register(reader, EVENT_READ, i).expect("register");
     }
@@ -181,7 +179,11 @@ backend_tests!(
     selectors::SelectBackend,
     all(feature = "select", have_select)
 );
-backend_tests!(poll, selectors::PollBackend, all(feature = "poll", unix));
+backend_tests!(
+    poll,
+    selectors::PollBackend,
+    all(feature = "poll", any(unix, windows))
+);
 backend_tests!(
     epoll,
     selectors::EpollBackend,

@@ -129,7 +129,8 @@ impl Checker<'_> {
             Toolchain::Stable => "stable",
             Toolchain::Nightly => "nightly -Zbuild-std",
         };
-        let default = targets::default_selector(&compiled).map_or("none", Backend::selector);
+        let default = targets::default_selector(self.target.triple, &compiled)
+            .map_or("none", Backend::selector);
         let status = match (errors.is_empty(), self.host) {
             (false, _) => "FAILED",
             (true, true) => "ok (host: linted by the clippy step)",
@@ -167,7 +168,7 @@ impl Checker<'_> {
     /// alone, which keeps the nightly rows short.
     fn probe(&self, errors: &mut Vec<String>) -> Vec<Backend> {
         let mut compiled = Vec::new();
-        for backend in Backend::PROBE_ORDER {
+        for backend in Backend::probe_order(self.target.triple) {
             let mut cmd = self.cargo("check").args([
                 "--quiet",
                 "--package",

@@ -21,6 +21,19 @@ impl Backend {
     /// first one that compiled is the `DefaultSelector` of a target.
     pub(crate) const PROBE_ORDER: [Backend; 5] = [Kqueue, Epoll, Devpoll, Poll, Select];
 
+    /// The facade's probe order on Windows: select first (CPython's `DefaultSelector` there),
+    /// then poll (`WSAPoll`).
+    pub(crate) const WINDOWS_PROBE_ORDER: [Backend; 5] = [Select, Poll, Kqueue, Epoll, Devpoll];
+
+    /// The probe order of the facade built for `triple`.
+    pub(crate) fn probe_order(triple: &str) -> [Backend; 5] {
+        if triple.contains("-windows") {
+            Backend::WINDOWS_PROBE_ORDER
+        } else {
+            Backend::PROBE_ORDER
+        }
+    }
+
     /// The facade's cargo feature for this backend.
     pub(crate) fn feature(self) -> &'static str {
         match self {
@@ -63,16 +76,21 @@ pub(crate) const NIGHTLY: &str = "nightly";
 pub(crate) struct Target {
     pub(crate) triple: &'static str,
     pub(crate) toolchain: Toolchain,
-    /// The backends that must compile there, in [`Backend::PROBE_ORDER`].
+    /// The backends that must compile there, in [`Backend::probe_order`].
     pub(crate) backends: &'static [Backend],
 }
 
 const KQUEUE_OS: &[Backend] = &[Kqueue, Poll, Select];
 const DEVPOLL_OS: &[Backend] = &[Devpoll, Poll, Select];
 const EPOLL_OS: &[Backend] = &[Epoll, Poll, Select];
+/// Winsock `select` and `WSAPoll`, select first (CPython's `DefaultSelector` on Windows).
+const WINDOWS: &[Backend] = &[Select, Poll];
 
 /// Every target CI checks. OpenBSD, DragonFly and Solaris are tier 3 (rustup lists
 /// `x86_64-pc-solaris`, but its std download is missing), so they build std from source.
+/// The MSVC Windows targets are checked and linted only (`check` and `clippy` link nothing,
+/// so no Microsoft linker is needed); the GNU one is built and its tests run under Wine
+/// (`cargo xtask windows`).
 pub(crate) const TARGETS: &[Target] = &[
     row("x86_64-unknown-linux-gnu", Toolchain::Stable, EPOLL_OS),
     row("aarch64-linux-android", Toolchain::Stable, EPOLL_OS),
@@ -85,6 +103,8 @@ pub(crate) const TARGETS: &[Target] = &[
     row("x86_64-unknown-openbsd", Toolchain::Nightly, KQUEUE_OS),
     row("x86_64-unknown-dragonfly", Toolchain::Nightly, KQUEUE_OS),
     row("x86_64-pc-solaris", Toolchain::Nightly, DEVPOLL_OS),
+    row("x86_64-pc-windows-msvc", Toolchain::Stable, WINDOWS),
+    row("aarch64-pc-windows-msvc", Toolchain::Stable, WINDOWS),
 ];
 
 const fn row(triple: &'static str, toolchain: Toolchain, backends: &'static [Backend]) -> Target {
@@ -95,9 +115,10 @@ const fn row(triple: &'static str, toolchain: Toolchain, backends: &'static [Bac
     }
 }
 
-/// The `DefaultSelector` given the backends that compiled: the first in probe order.
-pub(crate) fn default_selector(compiled: &[Backend]) -> Option<Backend> {
-    Backend::PROBE_ORDER
+/// The `DefaultSelector` of `triple` given the backends that compiled: the first in its
+/// probe order.
+pub(crate) fn default_selector(triple: &str, compiled: &[Backend]) -> Option<Backend> {
+    Backend::probe_order(triple)
         .into_iter()
         .find(|b| compiled.contains(b))
 }
@@ -123,7 +144,7 @@ mod tests {
                 "{} twice",
                 target.triple
             );
-            let ordered: Vec<_> = Backend::PROBE_ORDER
+            let ordered: Vec<_> = Backend::probe_order(target.triple)
                 .into_iter()
                 .filter(|b| target.backends.contains(b))
                 .collect();
@@ -133,10 +154,17 @@ mod tests {
 
     #[test]
     fn default_selector_is_the_first_in_probe_order() {
-        assert_eq!(default_selector(&[Poll, Kqueue, Select]), Some(Kqueue));
-        assert_eq!(default_selector(&[Select, Poll]), Some(Poll));
-        assert_eq!(default_selector(&[Select, Devpoll]), Some(Devpoll));
-        assert_eq!(default_selector(&[]), None);
+        let linux = "x86_64-unknown-linux-gnu";
+        assert_eq!(
+            default_selector(linux, &[Poll, Kqueue, Select]),
+            Some(Kqueue)
+        );
+        assert_eq!(default_selector(linux, &[Select, Poll]), Some(Poll));
+        assert_eq!(default_selector(linux, &[Select, Devpoll]), Some(Devpoll));
+        assert_eq!(default_selector(linux, &[]), None);
+        let windows = "x86_64-pc-windows-msvc";
+        assert_eq!(default_selector(windows, &[Poll, Select]), Some(Select));
+        assert_eq!(default_selector(windows, &[Poll]), Some(Poll));
         assert_eq!(names(&[Epoll, Poll]), "epoll poll");
         assert_eq!(names(&[]), "none");
     }

@@ -3,16 +3,22 @@
 //!
 //! It installs what is missing (the rustup target, Debian's `wine64` and the mingw-w64
 //! compiler), prepares a Wine prefix under the target directory ([`wine`]), builds every test
-//! program in one `cargo test --no-run` and runs each under Wine ([`exec`]), printing one line
-//! per program and the totals. Any failure fails the command. `--example NAME` builds and runs
-//! an example instead.
+//! program in one `cargo test --no-run` and runs each under Wine ([`exec`]), then the doc
+//! tests ([`doc`]: cargo runs each under Wine), printing one line
+//! per program, the tests run per package (so per backend: `selectors-select` is Winsock
+//! `select`, `selectors-poll` is `WSAPoll`, the facade's `DefaultSelector` is select) and the
+//! totals. Any failure fails the command. `--example NAME` builds and runs an example instead.
 //!
-//! The packages of [`NOT_YET`] are left out until their tests compile for Windows. Once the
-//! facade is no longer among them, the `ci` step also runs its echo example.
+//! The packages of [`NOT_YET`] would be left out until their tests compile for Windows (none
+//! is now). The `ci` step also runs the facade's echo example with its own clients.
 
+mod bench;
+mod doc;
 mod exec;
 mod json;
 mod wine;
+
+pub(crate) use bench::bench;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -28,20 +34,10 @@ const TRIPLE: &str = "x86_64-pc-windows-gnu";
 
 /// The packages whose tests do not compile for Windows yet, and why; each goes from this list
 /// when its package's tests build there.
-const NOT_YET: &[(&str, &str)] = &[
-    (
-        "selectors",
-        "no backend exists on Windows yet, so `DefaultSelector`'s compile-time check fails",
-    ),
-    (
-        "selectors-core",
-        "src/map.rs's unit tests look up fd `-1` (a Windows `RawFd` is an unsigned SOCKET), \
-         and tests/rules.rs registers `File`s, which are not sockets on Windows",
-    ),
-];
+const NOT_YET: &[(&str, &str)] = &[];
 
 /// The package whose echo example `ci` runs once it builds for Windows.
-const FACADE: &str = "selectors";
+const FACADE: &str = "selectors-io";
 /// The echo example's run in `ci`: its own clients against its server, on any free port.
 const ECHO_ARGS: [&str; 6] = ["--port", "0", "--clients", "50", "--messages", "200"];
 
@@ -111,9 +107,21 @@ fn tests(test_args: &[String], echo: bool) -> Result {
         )?;
         rows.push((program, outcome));
     }
+    let (doc_tests, doc_ok) = doc::run(&wine)?;
     let run_time = ran.elapsed();
 
     let mut failures = report(&rows, run_time, &wine.version);
+    println!(
+        "  {:<44} {:>6} {:>6} {:>7}",
+        "doc tests (cargo test --doc --workspace)",
+        doc_tests.passed,
+        doc_tests.failed,
+        doc_tests.ignored
+    );
+    if !doc_ok || doc_tests.failed > 0 || doc_tests.results == 0 {
+        failures.push("the doc tests failed under Wine (output above)".to_owned());
+    }
+    per_package(&rows);
     let smoke = rows.iter().any(|(program, outcome)| {
         program.package == "xtask"
             && outcome
@@ -180,6 +188,31 @@ fn report(rows: &[(&Artifact, exec::Outcome)], run_time: Duration, version: &str
         run_time.as_secs_f64()
     );
     failures
+}
+
+/// Prints the tests that passed per package: per backend, for the backend crates.
+fn per_package(rows: &[(&Artifact, exec::Outcome)]) {
+    let mut packages: Vec<(&str, u64)> = Vec::new();
+    for (program, outcome) in rows {
+        let passed = outcome.tally().passed;
+        match packages
+            .iter_mut()
+            .find(|(name, _)| *name == program.package)
+        {
+            Some((_, count)) => *count += passed,
+            None => packages.push((&program.package, passed)),
+        }
+    }
+    println!("\nwindows: tests passed per package under Wine");
+    for (package, passed) in packages {
+        let what = match package {
+            "selectors-select" => " (SelectSelector: Winsock select)",
+            "selectors-poll" => " (PollSelector: WSAPoll)",
+            "selectors-io" => " (the facade: DefaultSelector is select)",
+            _ => "",
+        };
+        println!("  {package:<20} {passed:>6}{what}");
+    }
 }
 
 /// The verdict on a test program's run: `ok`, or why it failed.

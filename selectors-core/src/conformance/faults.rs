@@ -3,9 +3,9 @@
 //! and more ready fds than any event buffer held before. Where backends legitimately differ,
 //! the backend's tests declare what it does ([`Behaviour`]) and the case holds it to that.
 
+use crate::conformance::Stream;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -187,7 +187,7 @@ pub fn regular_file_registration<B: Backend>(view: InterestList<B>, b: Behaviour
 /// Peers hung up: each key gets READ | WRITE masked by its events, on every `select`; after
 /// unregister nothing is left in the map or the kernel, and nothing is reported.
 pub fn peer_hang_up_leaves_nothing<B: Backend>(view: InterestList<B>) {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let mut expected = Vec::new();
     for events in [Events::READ, Events::WRITE, Events::READ | Events::WRITE] {
         let (a, peer) = socketpair();
@@ -216,7 +216,7 @@ const MANY: usize = 150;
 /// follow the registrations, and poll and select pass the whole set, so no ready fd is ever
 /// left for a later call.
 pub fn every_ready_fd_once_however_many<B: Backend>(view: InterestList<B>) {
-    let mut selector = new_selector::<B, UnixStream, usize>();
+    let mut selector = new_selector::<B, Stream, usize>();
     let (first, _first_peer) = socketpair();
     let first_fd = first.as_raw_fd();
     selector
@@ -233,7 +233,7 @@ pub fn every_ready_fd_once_however_many<B: Backend>(view: InterestList<B>) {
         peers.push(peer);
         selector.register(a, Events::READ, i).expect("register");
     }
-    let check = |selector: &mut crate::BaseSelector<B, UnixStream, usize>, events: &[Events]| {
+    let check = |selector: &mut crate::BaseSelector<B, Stream, usize>, events: &[Events]| {
         let mut expected: Vec<(RawFd, Events)> =
             fds.iter().copied().zip(events.iter().copied()).collect();
         expected.push((first_fd, Events::WRITE));

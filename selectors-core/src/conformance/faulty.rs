@@ -50,6 +50,7 @@ struct State {
 /// ([`BaseSelector::backend`](crate::BaseSelector::backend)), so the controls take `&self`.
 ///
 /// ```
+/// # #[cfg(unix)] {
 /// use std::os::unix::net::UnixStream;
 /// use selectors_core::conformance::Faulty;
 /// use selectors_core::{Backend, BaseSelector, Events};
@@ -71,6 +72,7 @@ struct State {
 /// let err = selector.register(a, Events::READ, ()).unwrap_err();
 /// assert_eq!(err.error().raw_os_error(), Some(9));
 /// assert!(selector.is_empty());
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Faulty<B> {
@@ -134,11 +136,11 @@ impl<B> Faulty<B> {
     }
 
     /// What the wrapped backend reported in the last `wait`, before the selector masked the
-    /// events and dropped unknown tokens: each token as the fd it was added for (`-1` for a
+    /// events and dropped unknown tokens: each token as the fd it was added for (`INVALID_FD` for a
     /// token never added).
     pub fn last_reported(&self) -> Vec<(RawFd, Events)> {
         let state = self.state.borrow();
-        let fd_of = |token| state.fds.get(&token).copied().unwrap_or(-1);
+        let fd_of = |token| state.fds.get(&token).copied().unwrap_or(super::INVALID_FD);
         state
             .reported
             .iter()

@@ -2,29 +2,33 @@
 //! panic, fd numbers no open fd can have, and the public `Backend` trait driven directly in
 //! any order.
 
+use crate::conformance::Stream;
 use std::cell::Cell;
 use std::io;
-use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
+#[cfg(unix)]
+use super::BorrowRaw;
+use super::Faulty;
 use super::support::{Rng, assert_elapsed, expect_ready, new_selector, send, socketpair};
 use super::view::{InterestList, map_interest};
-use super::{BorrowRaw, Faulty};
-use crate::{Backend, Error, Events, Token};
+#[cfg(unix)]
+use crate::Error;
+use crate::{Backend, Events, Token};
 
 /// A file object that answers `as_fd()` with another socket on every call, as a reconnecting
 /// client wrapper might: safe code the selector must survive.
 #[derive(Debug)]
 pub struct Fickle {
-    sockets: [UnixStream; 2],
+    sockets: [Stream; 2],
     calls: Cell<usize>,
 }
 
 impl Fickle {
-    fn new() -> (Fickle, [UnixStream; 2]) {
+    fn new() -> (Fickle, [Stream; 2]) {
         let (a, a_peer) = socketpair();
         let (b, b_peer) = socketpair();
         let fickle = Fickle {
@@ -52,7 +56,7 @@ impl AsFd for Fickle {
 #[derive(Debug)]
 pub enum Panicky {
     /// A socket, as usual.
-    Socket(UnixStream),
+    Socket(Stream),
     /// `as_fd()` panics.
     Refuses,
 }
@@ -148,7 +152,7 @@ pub fn panicking_as_fd_changes_nothing<B: Backend>(view: InterestList<B>) {
 /// A `select_with` callback that panics (caught by the caller) leaves nothing behind: the
 /// next `select` reports exactly what is true, on every backend.
 pub fn panicking_callback_leaves_nothing_behind<B: Backend>(view: InterestList<B>) {
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     let mut peers = Vec::new();
     let mut fds = Vec::new();
     for i in 0..3 {
@@ -178,8 +182,12 @@ pub fn panicking_callback_leaves_nothing_behind<B: Backend>(view: InterestList<B
 }
 
 /// Fd numbers no open fd can have (at or above the hard `RLIMIT_NOFILE`, up to `i32::MAX`)
+///
+/// Unix only: a Windows socket is a handle with no such bound (and the one value no socket
+/// can have, `INVALID_SOCKET`, is std's niche: no `BorrowedSocket` holds it).
 /// are refused with a typed error before anything is allocated for them, by the selector
 /// and by the backend used directly; lookups of them are `NotRegistered`.
+#[cfg(unix)]
 pub fn impossible_fd_numbers_are_refused<B: Backend>(borrow: BorrowRaw) {
     let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
     let mut numbers = vec![RawFd::MAX, RawFd::MAX - 1, 1 << 30];
@@ -225,6 +233,13 @@ pub fn impossible_fd_numbers_are_refused<B: Backend>(borrow: BorrowRaw) {
         .expect("wait");
 }
 
+/// A number no fd can have: negative on Unix, `INVALID_SOCKET` on Windows.
+#[cfg(unix)]
+const NOT_A_NUMBER: RawFd = -7;
+/// A number no fd can have: negative on Unix, `INVALID_SOCKET` on Windows.
+#[cfg(windows)]
+const NOT_A_NUMBER: RawFd = RawFd::MAX;
+
 /// The `Backend` trait driven directly, in orders the selector never uses: `modify` and
 /// `delete` of fds never added or already deleted, `add` twice, numbers that are closed or
 /// never opened, in random sequences. No call panics, errors are typed, and every wait
@@ -241,7 +256,7 @@ pub fn backend_misuse_never_panics<B: Backend>() {
         err.kind() == io::ErrorKind::NotFound
             || (fd != fds[0] && err.raw_os_error() == Some(rustix::io::Errno::BADF.raw_os_error()))
     };
-    for fd in [fds[0], never_opened, -7] {
+    for fd in [fds[0], never_opened, NOT_A_NUMBER] {
         let err = backend
             .modify(fd, Token(1), Events::READ, Events::WRITE)
             .expect_err("modify of an fd never added");

@@ -2,13 +2,12 @@
 //! `test_fileno`). `close(self)` consumes the selector, so CPython's use-after-close cases
 //! (gh-91433) are compile errors here; what remains to test is what closing releases.
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 
 use rustix::fd::{AsRawFd, BorrowedFd};
-use rustix::io::FdFlags;
 
 use super::BorrowRaw;
-use super::support::{new_selector, peer_closed, recv, send, socketpair};
+use super::support::{expect_ready, new_selector, peer_closed, recv, send, socketpair};
 use crate::{Backend, Events};
 
 /// `close` succeeds and drops every registered file object (their peers see end-of-file);
@@ -16,7 +15,7 @@ use crate::{Backend, Events};
 pub fn close_releases_file_objects<B: Backend>(borrow: BorrowRaw) {
     let (a, a_peer) = socketpair();
     let (c, c_peer) = socketpair();
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     selector.register(a, Events::READ, ()).expect("register");
     selector
         .register(c, Events::READ | Events::WRITE, ())
@@ -39,7 +38,7 @@ pub fn close_releases_file_objects<B: Backend>(borrow: BorrowRaw) {
 pub fn drop_releases_file_objects<B: Backend>() {
     let (a, a_peer) = socketpair();
     {
-        let mut selector = new_selector::<B, UnixStream, ()>();
+        let mut selector = new_selector::<B, Stream, ()>();
         selector.register(a, Events::READ, ()).expect("register");
         let _ = selector.select(Some(std::time::Duration::ZERO));
     }
@@ -52,9 +51,9 @@ pub fn drop_releases_file_objects<B: Backend>() {
 pub fn fileno_is_the_kernel_object<B: Backend>(borrow: BorrowRaw) {
     let (a, _b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut first = new_selector::<B, UnixStream, ()>();
+    let mut first = new_selector::<B, Stream, ()>();
     first.register(a, Events::READ, ()).expect("register");
-    let second = new_selector::<B, UnixStream, ()>();
+    let second = new_selector::<B, Stream, ()>();
     let name = first.backend_name();
     assert!(!name.is_empty(), "a backend has a name");
     match name {
@@ -66,17 +65,53 @@ pub fn fileno_is_the_kernel_object<B: Backend>(borrow: BorrowRaw) {
         assert_eq!(second.fileno(), None);
         return;
     };
-    assert!(fd >= 0, "fileno() = {fd}");
+    assert!(!crate::is_invalid_fd(fd), "fileno() = {fd}");
     assert_ne!(fd, a_fd);
     assert_ne!(
         Some(fd),
         second.fileno(),
         "two selectors, two kernel objects"
     );
-    let flags = rustix::io::fcntl_getfd(borrow(fd)).expect("fileno() is an open fd");
-    assert!(
-        flags.contains(FdFlags::CLOEXEC),
-        "{name}'s fd is not close-on-exec"
-    );
+    // Windows backends (select, poll) have no kernel object, so returned above.
+    #[cfg(windows)]
+    let _ = borrow;
+    #[cfg(unix)]
+    {
+        let flags = rustix::io::fcntl_getfd(borrow(fd)).expect("fileno() is an open fd");
+        assert!(
+            flags.contains(rustix::io::FdFlags::CLOEXEC),
+            "{name}'s fd is not close-on-exec"
+        );
+    }
     assert_eq!(first.fileno(), Some(fd), "fileno() is stable");
+}
+
+/// A selector built on one thread works on another, and back: `Send` is checked at compile
+/// time by the bound, and the move at run time.
+pub fn works_after_moving_to_another_thread<B: Backend + Send + 'static>() {
+    let (a, a_peer) = socketpair();
+    let (w, _w_peer) = socketpair();
+    let (a_fd, w_fd) = (a.as_raw_fd(), w.as_raw_fd());
+    let mut selector = new_selector::<B, Stream, u32>();
+    selector.register(a, Events::READ, 1).expect("register");
+    send(&a_peer, b"x");
+    let mut selector = std::thread::spawn(move || {
+        expect_ready(&mut selector, None, &[(a_fd, Events::READ)]);
+        selector.register(w, Events::WRITE, 2).expect("register");
+        expect_ready(
+            &mut selector,
+            None,
+            &[(a_fd, Events::READ), (w_fd, Events::WRITE)],
+        );
+        selector
+    })
+    .join()
+    .expect("the other thread panicked");
+    expect_ready(
+        &mut selector,
+        None,
+        &[(a_fd, Events::READ), (w_fd, Events::WRITE)],
+    );
+    assert_eq!(*selector.unregister(w_fd).expect("unregister").data(), 2);
+    selector.close().expect("close");
 }

@@ -1,13 +1,13 @@
 //! `get_key` and `get_map`: lookups by object, fd or `BorrowedFd`, a view keyed by fd that
 //! follows every change (CPython's `test_get_key`, `test_get_map`).
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 use std::sync::Arc;
 
 use rustix::fd::{AsFd, AsRawFd, RawFd};
 
 use super::Faulty;
-use super::support::{Unchanged, new_selector, socketpair};
+use super::support::{INVALID_FD, Unchanged, new_selector, socketpair};
 use crate::{Backend, Error, Events};
 
 /// `get_key` finds a key by object, fd and `BorrowedFd`; an unknown fd is `NotRegistered`, a
@@ -16,7 +16,7 @@ pub fn get_key_finds_registered_key<B: Backend>() {
     let (a, b) = socketpair();
     let a = Arc::new(a);
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, Arc<UnixStream>, u32>();
+    let mut selector = new_selector::<Faulty<B>, Arc<Stream>, u32>();
     selector
         .register(Arc::clone(&a), Events::READ, 7)
         .expect("register");
@@ -38,8 +38,8 @@ pub fn get_key_finds_registered_key<B: Backend>() {
         matches!(err, Error::NotRegistered(fd) if fd == b.as_raw_fd()),
         "got {err:?}"
     );
-    let err = selector.get_key(-1).unwrap_err();
-    assert!(matches!(err, Error::InvalidFd(-1)), "got {err:?}");
+    let err = selector.get_key(INVALID_FD).unwrap_err();
+    assert!(matches!(err, Error::InvalidFd(INVALID_FD)), "got {err:?}");
     before.check(&selector, "get_key of an unknown fd");
 
     selector.unregister(a_fd).expect("unregister");
@@ -57,7 +57,7 @@ pub fn get_map_is_a_view_keyed_by_fd<B: Backend>() {
     let (a, b) = socketpair();
     let (a, b) = (Arc::new(a), Arc::new(b));
     let (a_fd, b_fd) = (a.as_raw_fd(), b.as_raw_fd());
-    let mut selector = new_selector::<B, Arc<UnixStream>, u32>();
+    let mut selector = new_selector::<B, Arc<Stream>, u32>();
 
     let map = selector.get_map();
     assert_eq!((map.len(), map.is_empty()), (0, true));
@@ -66,7 +66,7 @@ pub fn get_map_is_a_view_keyed_by_fd<B: Backend>() {
         0
     );
     assert!(map.get(&*a).is_none() && !map.contains(a_fd));
-    assert!(map.get(-1).is_none() && !map.contains(-1));
+    assert!(map.get(INVALID_FD).is_none() && !map.contains(INVALID_FD));
 
     selector
         .register(Arc::clone(&a), Events::READ, 1)

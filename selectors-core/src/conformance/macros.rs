@@ -4,7 +4,7 @@
 /// ... }`, one test per case, so test names read `epoll::register_rejects_empty_events`.
 ///
 /// `conformance_suite!(name, BackendType)` runs every common case;
-/// `conformance_suite!(name, BackendType, scalable)` adds [`many_fds`] (CPython runs it for
+/// `conformance_suite!(name, BackendType, scalable)` adds `many_fds` (Unix; CPython runs it for
 /// its poll, epoll, devpoll and kqueue selectors). `BackendType` is any
 /// [`Backend`](crate::Backend) type visible where the macro is called; the test crate needs
 /// `selectors-core` with the `conformance` feature as a dev-dependency.
@@ -13,7 +13,6 @@
 /// the [`BorrowRaw`] function the raw-fd cases take (an `unsafe` block expanded in the
 /// test crate, from `conformance/sys.rs`), which the backend's own cases can use too.
 ///
-/// [`many_fds`]: crate::conformance::many_fds
 /// [`FdLock::shared`]: crate::conformance::FdLock::shared
 /// [`BorrowRaw`]: crate::conformance::BorrowRaw
 #[macro_export]
@@ -80,30 +79,64 @@ macro_rules! conformance_suite {
                 panicking_callback_leaves_nothing_behind
             );
             $crate::conformance_suite!(@borrowed $backend;
-                register_rejects_negative_fd
                 register_rejects_duplicate_fd
-                register_checks_events_then_fd_then_duplicate
                 unregister_after_fd_close
-                unregister_after_fd_close_and_reuse
                 modify_failure_removes_key_from_map_and_kernel
                 close_releases_file_objects
                 fileno_is_the_kernel_object
-                impossible_fd_numbers_are_refused
                 the_wakers_fd_is_invisible
             );
-            $crate::conformance_suite!(@exclusive_borrowed $backend;
+            // Negative fd numbers, `dup2`, fd limits and `dup` at a chosen number: Unix only
+            // (docs/conformance.md says why for each).
+            $crate::conformance_suite!(@borrowed_unix $backend;
+                register_rejects_negative_fd
+                register_checks_events_then_fd_then_duplicate
+                unregister_after_fd_close_and_reuse
+                impossible_fd_numbers_are_refused
+            );
+            $crate::conformance_suite!(@exclusive_borrowed_unix $backend;
                 closed_dup_unregistered_then_number_reused
                 closed_dup_then_same_file_at_the_same_number
                 closed_dup_modified
                 stale_registrations_never_crowd_out_live_ones
             );
             $(
-                // Takes `FdLock::exclusive` itself.
+                // Takes `FdLock::exclusive` itself. Unix: it raises `RLIMIT_NOFILE` and uses
+                // `socketpair(2)`; Windows has `windows_many_sockets_in_one_select`.
+                #[cfg(unix)]
                 #[test]
                 fn $exclusive() {
                     $crate::conformance::$exclusive::<$backend>();
                 }
             )*
+            #[cfg(windows)]
+            $crate::conformance_suite!(@windows $backend);
+        }
+    };
+    (@windows $backend:ty) => {
+        // Takes `FdLock::exclusive` itself: 2,048 sockets.
+        #[test]
+        fn windows_many_sockets_in_one_select() {
+            let _only_case = $crate::conformance::FdLock::exclusive();
+            $crate::conformance::windows_many_sockets_in_one_select::<$backend>();
+        }
+        $crate::conformance_suite!(@plain $backend;
+            windows_failed_connect_is_reported
+            windows_empty_selector_sleeps_for_the_timeout
+            windows_bad_input_changes_nothing
+            // A case of the reliability suite, which does not run on Windows
+            // (docs/reliability.md says why).
+            works_after_moving_to_another_thread
+        );
+        $crate::conformance_suite!(@borrowed $backend;
+            windows_a_broken_waker_pair_is_replaced
+        );
+        // Takes `FdLock::exclusive` itself: Windows reuses a closed socket's value.
+        #[test]
+        fn windows_socket_closed_behind_the_selectors_back() {
+            $crate::conformance::windows_socket_closed_behind_the_selectors_back::<$backend>(
+                borrow_raw,
+            );
         }
     };
     (@plain $backend:ty; $($case:ident)*) => {
@@ -124,9 +157,20 @@ macro_rules! conformance_suite {
             }
         )*
     };
-    (@exclusive_borrowed $backend:ty; $($case:ident)*) => {
+    (@borrowed_unix $backend:ty; $($case:ident)*) => {
+        $(
+            #[cfg(unix)]
+            #[test]
+            fn $case() {
+                let _fds = $crate::conformance::FdLock::shared();
+                $crate::conformance::$case::<$backend>(borrow_raw);
+            }
+        )*
+    };
+    (@exclusive_borrowed_unix $backend:ty; $($case:ident)*) => {
         $(
             // Takes `FdLock::exclusive` itself: it reuses fd numbers.
+            #[cfg(unix)]
             #[test]
             fn $case() {
                 $crate::conformance::$case::<$backend>(borrow_raw);

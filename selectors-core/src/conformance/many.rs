@@ -1,8 +1,8 @@
 //! Many fds (CPython's `test_above_fd_setsize`, for the scalable selectors): as many socket
 //! pairs as the fd limit allows, every writer reported exactly once by one `select`.
 
+use crate::conformance::Stream;
 use std::io;
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use rustix::fd::{AsRawFd, RawFd};
@@ -20,10 +20,10 @@ pub fn many_fds<B: Backend>() {
     let _only_case = FdLock::exclusive();
     let limit = raise_fd_limit();
     let wanted = (limit.saturating_sub(MARGIN) / 2) as usize;
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let mut pairs: Vec<(RawFd, RawFd)> = Vec::with_capacity(wanted);
     while pairs.len() < wanted {
-        let (rd, wr) = match UnixStream::pair() {
+        let (rd, wr) = match Stream::pair() {
             Ok(pair) => pair,
             // The limit counts every open fd, and other files may be open: stop at it.
             Err(err) if err.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error()) => {

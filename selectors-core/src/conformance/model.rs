@@ -1,7 +1,8 @@
 //! The reference model of the model-based tests: what each [`Op`] must return, and the
 //! state of the sockets and the selector after it.
 //!
-//! The world is [`PAIRS`](super::PAIRS) connected `AF_UNIX` stream pairs, whose ends
+//! The world is [`PAIRS`](super::PAIRS) connected `AF_UNIX` stream pairs (loopback TCP
+//! pairs on Windows, where the runner lets each write and close arrive before going on), whose ends
 //! ("endpoints", numbered `0..ENDPOINTS`, the peer of `e` being `e ^ 1`) a selector registers,
 //! modifies and unregisters, and which write, read, shut down, close and reopen. The operation
 //! set is chosen so the model is exact on Linux:
@@ -109,7 +110,7 @@ impl Model {
             endpoints: fds.iter().map(endpoint).collect(),
             dup: None,
             stale: Vec::new(),
-            next_dup_fd: -1,
+            next_dup_fd: super::INVALID_FD,
             woken: false,
         }
     }
@@ -251,7 +252,7 @@ impl Model {
                 Outcome::Refused(
                     if call % 3 == 0 && !Events::from_bits_retain(events).is_valid_mask() {
                         Refusal::InvalidEvents(events)
-                    } else if fd < 0 {
+                    } else if crate::is_invalid_fd(fd) {
                         Refusal::InvalidFd(fd)
                     } else {
                         Refusal::NotRegistered(fd)
@@ -289,6 +290,11 @@ impl Model {
                 let e = usize::from(ep);
                 let duplicated = self.dup.is_some_and(|dup| dup.of == e);
                 if !self.endpoints[e].open || self.endpoints[e].key.is_some() || duplicated {
+                    return Outcome::Skipped;
+                }
+                // A TCP socket closed with unread data resets the connection, and Windows
+                // may then drop what its peer had not read yet: no such close on Windows.
+                if cfg!(windows) && !self.endpoints[e].inbox.is_empty() {
                     return Outcome::Skipped;
                 }
                 self.close(e);

@@ -3,14 +3,16 @@
 //! map **and** the kernel (CPython's `test_modify`, `test_modify_unregister`, and bpo-30014's
 //! live kernel registration, which we do not repeat).
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd};
 use rustix::io::Errno;
 
-use super::support::{Unchanged, expect_ready, new_selector, peer_closed, recv, send, socketpair};
+use super::support::{
+    INVALID_FD, Unchanged, expect_ready, new_selector, peer_closed, recv, send, socketpair,
+};
 use super::{BorrowRaw, Faulty};
 use crate::{Backend, Error, Events};
 
@@ -20,7 +22,7 @@ pub fn modify_changes_events<B: Backend>() {
     let (a, b) = socketpair();
     let a = Arc::new(a);
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<B, Arc<UnixStream>, u32>();
+    let mut selector = new_selector::<B, Arc<Stream>, u32>();
     selector
         .register(Arc::clone(&a), Events::READ, 1)
         .expect("register");
@@ -57,7 +59,7 @@ pub fn modify_changes_events<B: Backend>() {
 pub fn modify_data_only_makes_no_system_call<B: Backend>() {
     let (a, _b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, String>();
+    let mut selector = new_selector::<Faulty<B>, Stream, String>();
     selector
         .register(a, Events::WRITE, "one".to_owned())
         .expect("register");
@@ -99,7 +101,7 @@ pub fn modify_data_only_makes_no_system_call<B: Backend>() {
 /// or any change; so is `data_mut` of one.
 pub fn modify_rejects_unknown_fd<B: Backend>() {
     let (a, b) = socketpair();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     selector.register(a, Events::READ, 1).expect("register");
     let before = Unchanged::capture(&selector);
     let err = selector.modify(999_999, Events::WRITE, 2).unwrap_err();
@@ -113,12 +115,17 @@ pub fn modify_rejects_unknown_fd<B: Backend>() {
         matches!(err.error(), &Error::NotRegistered(fd) if fd == b.as_raw_fd()),
         "got {err:?}"
     );
-    let err = selector.modify_events(-1, Events::WRITE).unwrap_err();
-    assert!(matches!(err.error(), Error::InvalidFd(-1)), "got {err:?}");
+    let err = selector
+        .modify_events(INVALID_FD, Events::WRITE)
+        .unwrap_err();
+    assert!(
+        matches!(err.error(), Error::InvalidFd(INVALID_FD)),
+        "got {err:?}"
+    );
     let err = selector.data_mut(999_999).unwrap_err();
     assert!(matches!(err, Error::NotRegistered(999_999)), "got {err:?}");
-    let err = selector.data_mut(-1).unwrap_err();
-    assert!(matches!(err, Error::InvalidFd(-1)), "got {err:?}");
+    let err = selector.data_mut(INVALID_FD).unwrap_err();
+    assert!(matches!(err, Error::InvalidFd(INVALID_FD)), "got {err:?}");
     before.check(&selector, "modify of an unknown fd");
 }
 
@@ -128,12 +135,12 @@ pub fn modify_rejects_unknown_fd<B: Backend>() {
 pub fn modify_validates_events_first<B: Backend>() {
     let (a, b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     selector.register(a, Events::READ, 1).expect("register");
     let before = Unchanged::capture(&selector);
     for bits in [0, 4, 7, 0x80, 0xff] {
         let events = Events::from_bits_retain(bits);
-        for fd in [a_fd, 999_999, -1] {
+        for fd in [a_fd, 999_999, INVALID_FD] {
             let err = selector.modify(fd, events, 2).unwrap_err();
             assert!(
                 matches!(err.error(), &Error::InvalidEvents(got) if got == bits),
@@ -202,7 +209,7 @@ pub fn modify_failure_removes_key_from_map_and_kernel<B: Backend>(borrow: Borrow
     }
     let (a, b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     selector.register(a, Events::READ, 1).expect("register");
     selector.backend().fail_next_modify(errno, false);
     selector.modify(a_fd, Events::WRITE, 2).unwrap_err();

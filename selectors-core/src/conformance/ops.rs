@@ -10,11 +10,21 @@ pub const PAIRS: usize = 3;
 pub const ENDPOINTS: usize = 2 * PAIRS;
 /// The most writes that may wait unread in one direction.
 pub const MAX_QUEUED: usize = 4;
-/// The fd number of [`Op::UnknownFd`] when it names a non-negative fd: never registered.
+/// The fd number of [`Op::UnknownFd`] when it names a valid number: never registered.
+#[cfg(unix)]
 pub const UNKNOWN_FD: RawFd = 1 << 20;
+/// The socket number of [`Op::UnknownFd`] when it names a valid number: never a socket
+/// (Windows handle values are multiples of 4).
+#[cfg(windows)]
+pub const UNKNOWN_FD: RawFd = (1 << 20) | 1;
 /// The negative fd of [`Op::RegisterNegative`] and [`Op::UnknownFd`] (-1 is `BorrowedFd`'s
 /// niche, so -2).
+#[cfg(unix)]
 pub const NEGATIVE_FD: RawFd = -2;
+/// The invalid number of [`Op::UnknownFd`]: `INVALID_SOCKET` (which no `BorrowedSocket` can
+/// hold, so [`Op::RegisterNegative`] is not run on Windows).
+#[cfg(windows)]
+pub const NEGATIVE_FD: RawFd = RawFd::MAX;
 /// The errnos an injected kernel failure picks from: `ENOMEM`, `EPERM`, `ENOSPC`.
 const INJECTED_ERRNOS: [i32; 3] = [12, 1, 28];
 
@@ -237,13 +247,34 @@ pub fn decode_ops(bytes: &[u8], max: usize) -> Vec<Op> {
     ops
 }
 
-/// The sequence of seed `seed`: 20 to 50 operations from the suite's SplitMix64 generator.
+/// The sequence of seed `seed`: 20 to 50 operations from the suite's SplitMix64 generator
+/// (on Windows, those of them that [`apply there`](Op::applies_here)).
 pub fn random_ops(seed: u64) -> Vec<Op> {
     let mut rng = super::Rng::new(seed);
     let len = 20 + rng.below(31);
     (0..len)
         .map(|_| Op::decode(&mut || rng.next_u64() as u8))
+        .filter(Op::applies_here)
         .collect()
+}
+
+impl Op {
+    /// Whether the operation runs on this system. On Windows (loopback TCP pairs) these do
+    /// not: `RegisterNegative` (no `BorrowedSocket` holds `INVALID_SOCKET`), `RegisterDup`
+    /// and `DropDup` (a duplicate at a number above every endpoint's: Winsock cannot choose
+    /// one, and reuses a closed socket's value), and `Shutdown` (what Winsock's `select` and
+    /// `WSAPoll` report for the socket that shut down its own sending side is not the same
+    /// on Wine and Windows).
+    pub fn applies_here(&self) -> bool {
+        cfg!(unix)
+            || !matches!(
+                self,
+                Op::RegisterNegative { .. }
+                    | Op::RegisterDup { .. }
+                    | Op::DropDup
+                    | Op::Shutdown { .. }
+            )
+    }
 }
 
 /// An injected errno chosen by a byte.

@@ -2,15 +2,14 @@
 //! whose fd limit is lowered), a selector moved to another thread, and the kernel object
 //! closed across `exec`.
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 use std::process::Command;
-use std::thread;
 
 use rustix::fd::AsRawFd;
 use rustix::io::Errno;
 
 use super::faults::Behaviour;
-use super::support::{expect_ready, new_selector, send, socketpair};
+use super::support::{expect_ready, new_selector, socketpair};
 use crate::{Backend, BaseSelector, Events};
 
 /// The variable that tells a re-run test binary it is the child of a case, and which.
@@ -78,7 +77,7 @@ pub fn selector_creation_under_emfile<B: Backend>(test: &str, b: Behaviour) {
         }
         (Ok(backend), false) => {
             assert_eq!(backend.fileno(), None, "{name} made a kernel object");
-            let mut selector = BaseSelector::<B, UnixStream, ()>::with_backend(backend);
+            let mut selector = BaseSelector::<B, Stream, ()>::with_backend(backend);
             let (a, _b) = socketpair();
             let a_fd = a.as_raw_fd();
             selector.register(a, Events::WRITE, ()).expect("register");
@@ -93,41 +92,11 @@ pub fn selector_creation_under_emfile<B: Backend>(test: &str, b: Behaviour) {
     }
 }
 
-/// A selector built on one thread works on another, and back: `Send` is checked at compile
-/// time by the bound, and the move at run time.
-pub fn works_after_moving_to_another_thread<B: Backend + Send + 'static>() {
-    let (a, a_peer) = socketpair();
-    let (w, _w_peer) = socketpair();
-    let (a_fd, w_fd) = (a.as_raw_fd(), w.as_raw_fd());
-    let mut selector = new_selector::<B, UnixStream, u32>();
-    selector.register(a, Events::READ, 1).expect("register");
-    send(&a_peer, b"x");
-    let mut selector = thread::spawn(move || {
-        expect_ready(&mut selector, None, &[(a_fd, Events::READ)]);
-        selector.register(w, Events::WRITE, 2).expect("register");
-        expect_ready(
-            &mut selector,
-            None,
-            &[(a_fd, Events::READ), (w_fd, Events::WRITE)],
-        );
-        selector
-    })
-    .join()
-    .expect("the other thread panicked");
-    expect_ready(
-        &mut selector,
-        None,
-        &[(a_fd, Events::READ), (w_fd, Events::WRITE)],
-    );
-    assert_eq!(*selector.unregister(w_fd).expect("unregister").data(), 2);
-    selector.close().expect("close");
-}
-
 /// The kernel object is close-on-exec: a shell started with `exec` does not have the
 /// selector's fileno open, while an fd without `FD_CLOEXEC` (a control, made with `dup`) is
 /// open in it. Backends without a kernel object have no fileno. Linux (`/proc/$$/fd`).
 pub fn kernel_object_close_on_exec<B: Backend>(b: Behaviour) {
-    let selector = new_selector::<B, UnixStream, ()>();
+    let selector = new_selector::<B, Stream, ()>();
     let fd = match (selector.fileno(), b.kernel_object) {
         (Some(fd), true) => fd,
         (None, false) => return,

@@ -2,7 +2,7 @@
 //! duplicate), and a refusal at any step that changes nothing and hands the file object back
 //! (CPython's `test_register`).
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use rustix::io::Errno;
@@ -31,7 +31,7 @@ fn handed_back<F: AsFd>(err: RegisterError<F, u32>, fd: RawFd, data: u32) -> (Er
 pub fn register_returns_key<B: Backend>() {
     let (rd, wr) = socketpair();
     let (rd_fd, wr_fd) = (rd.as_raw_fd(), wr.as_raw_fd());
-    let mut selector = new_selector::<B, UnixStream, &str>();
+    let mut selector = new_selector::<B, Stream, &str>();
     let key = selector
         .register(rd, Events::READ, "reader")
         .expect("register");
@@ -56,7 +56,7 @@ pub fn register_returns_key<B: Backend>() {
 pub fn register_rejects_empty_events<B: Backend>() {
     let (a, b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     let b_fd = b.as_raw_fd();
     selector.register(a, Events::READ, 1).expect("register");
     let before = Unchanged::capture(&selector);
@@ -72,7 +72,7 @@ pub fn register_rejects_empty_events<B: Backend>() {
 /// Event bits outside `READ | WRITE` are `InvalidEvents`, even with valid bits beside them.
 pub fn register_rejects_unknown_event_bits<B: Backend>() {
     let (a, b) = socketpair();
-    let mut selector: Checked<B, UnixStream> = new_selector();
+    let mut selector: Checked<B, Stream> = new_selector();
     selector.register(a, Events::WRITE, 1).expect("register");
     let before = Unchanged::capture(&selector);
     let b_fd = b.as_raw_fd();
@@ -92,6 +92,7 @@ pub fn register_rejects_unknown_event_bits<B: Backend>() {
 }
 
 /// A negative fd is `InvalidFd` and changes nothing.
+#[cfg(unix)]
 pub fn register_rejects_negative_fd<B: Backend>(borrow: BorrowRaw) {
     let (a, _b) = socketpair();
     let mut selector: Checked<B, BorrowedFd<'static>> = new_selector();
@@ -110,20 +111,30 @@ pub fn register_rejects_negative_fd<B: Backend>(borrow: BorrowRaw) {
     }
 }
 
+/// Any file object, boxed: std implements `AsSocket` only for boxes of sized types, so on
+/// Windows a `Box<dyn AsFd>` is not one.
+struct AnyFd(Box<dyn AsFd>);
+
+impl AsFd for AnyFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
 /// A registered fd is `AlreadyRegistered`, whatever object names it and whatever events are
 /// asked for; the first registration is untouched.
 pub fn register_rejects_duplicate_fd<B: Backend>(borrow: BorrowRaw) {
     let (rd, wr) = socketpair();
     let rd_fd = rd.as_raw_fd();
-    let mut selector: Checked<B, Box<dyn AsFd>> = new_selector();
+    let mut selector: Checked<B, AnyFd> = new_selector();
     selector
-        .register(Box::new(rd), Events::READ, 1)
+        .register(AnyFd(Box::new(rd)), Events::READ, 1)
         .expect("register");
     let before = Unchanged::capture(&selector);
     for events in [Events::READ, Events::WRITE, Events::all()] {
         // Another object with the same fd, as Python's `register(rd.fileno(), ...)`.
         let err = selector
-            .register(Box::new(borrow(rd_fd)), events, 2)
+            .register(AnyFd(Box::new(borrow(rd_fd))), events, 2)
             .err()
             .expect("a duplicate is refused");
         let (error, _) = handed_back(err, rd_fd, 2);
@@ -139,6 +150,7 @@ pub fn register_rejects_duplicate_fd<B: Backend>(borrow: BorrowRaw) {
 
 /// Python's order: the events are checked first (even for a negative or duplicate fd), then
 /// the fd, then duplicates; each refusal changes nothing.
+#[cfg(unix)]
 pub fn register_checks_events_then_fd_then_duplicate<B: Backend>(borrow: BorrowRaw) {
     let (a, _b) = socketpair();
     let a_fd = a.as_raw_fd();
@@ -171,11 +183,15 @@ pub fn register_checks_events_then_fd_then_duplicate<B: Backend>(borrow: BorrowR
 /// A kernel refusal is `Os` with its errno; nothing is left in the map or the kernel, the
 /// file object comes back, and registering it again later works.
 pub fn register_kernel_failure_changes_nothing<B: Backend>() {
+    // Any errno the kernel could give; Winsock has no `ENOSPC`.
+    #[cfg(unix)]
     let errno = Errno::NOSPC.raw_os_error();
+    #[cfg(windows)]
+    let errno = Errno::NOBUFS.raw_os_error();
     let (rd, wr) = socketpair();
     let (other, _peer) = socketpair();
     let (wr_fd, other_fd) = (wr.as_raw_fd(), other.as_raw_fd());
-    let mut selector: Checked<B, UnixStream> = new_selector();
+    let mut selector: Checked<B, Stream> = new_selector();
     selector.register(rd, Events::READ, 1).expect("register");
     let before = registrations(&selector);
     selector.backend().fail_next_add(errno);
@@ -212,9 +228,9 @@ pub fn register_kernel_failure_changes_nothing<B: Backend>() {
 /// A `dup` of a registered fd is another fd: it registers, and both are reported.
 pub fn register_accepts_dup_of_registered_fd<B: Backend>() {
     let (rd, wr) = socketpair();
-    let copy = UnixStream::from(rustix::io::dup(&rd).expect("dup"));
+    let copy = rd.try_clone().expect("dup");
     let (rd_fd, copy_fd) = (rd.as_raw_fd(), copy.as_raw_fd());
-    let mut selector = new_selector::<B, UnixStream, u32>();
+    let mut selector = new_selector::<B, Stream, u32>();
     selector.register(rd, Events::READ, 1).expect("register");
     selector
         .register(copy, Events::READ, 2)

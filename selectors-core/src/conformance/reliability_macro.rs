@@ -9,7 +9,9 @@
 /// the cases compare with the map after every call; `behaviour` declares what the backend
 /// does where backends legitimately differ (a closed fd, a reused fd number, a regular file,
 /// a kernel object). The cases read Linux's readiness rules for `AF_UNIX` sockets and
-/// `/proc`: put the call in a test file built on Linux.
+/// `/proc`: put the call in a test file built on Linux. On Windows,
+/// `reliability_suite!(name, BackendType, view = <InterestList>, windows)` runs the
+/// model-checked sequences alone, over loopback TCP pairs.
 ///
 /// Like [`conformance_suite!`](crate::conformance_suite), the expansion defines
 /// `$name::borrow_raw` for the raw-fd cases (an `unsafe` block expanded in the test crate,
@@ -21,6 +23,22 @@
 /// ```
 #[macro_export]
 macro_rules! reliability_suite {
+    // Windows: the model-checked sequences, on loopback TCP pairs (the other cases need
+    // `dup2`, regular files, fd limits, `fork` or `/proc`: docs/reliability.md).
+    ($name:ident, $backend:ty, view = $view:expr, windows $(,)?) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $crate::__conformance_borrow_raw_fn!();
+
+            #[test]
+            fn model_random_sequences() {
+                let _fds = $crate::conformance::FdLock::shared();
+                $crate::conformance::model_random_sequences::<$backend>($view, borrow_raw);
+            }
+        }
+    };
     (
         $name:ident,
         $backend:ty,

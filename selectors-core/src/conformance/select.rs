@@ -2,8 +2,8 @@
 //! level-triggered, in all three forms (CPython's `test_select`, `test_select_read_write`,
 //! `test_selector`).
 
+use crate::conformance::Stream;
 use std::net::TcpStream;
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use rustix::fd::{AsRawFd, RawFd};
@@ -17,7 +17,7 @@ use crate::{Backend, Events};
 pub fn select_reports_only_ready_fds<B: Backend>() {
     let (rd, wr) = socketpair();
     let wr_fd = wr.as_raw_fd();
-    let mut selector = new_selector::<B, UnixStream, &str>();
+    let mut selector = new_selector::<B, Stream, &str>();
     selector.register(rd, Events::READ, "rd").expect("register");
     selector
         .register(wr, Events::WRITE, "wr")
@@ -38,7 +38,7 @@ pub fn select_read_and_write_in_one_entry<B: Backend>() {
     let (a, b) = socketpair();
     let a_fd = a.as_raw_fd();
     send(&b, b"x");
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     selector
         .register(a, Events::READ | Events::WRITE, ())
         .expect("register");
@@ -54,7 +54,7 @@ pub fn select_read_and_write_in_one_entry<B: Backend>() {
 pub fn select_is_level_triggered<B: Backend>() {
     let (a, b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     selector.register(a, Events::READ, ()).expect("register");
     expect_ready(&mut selector, Some(Duration::ZERO), &[]);
     send(&b, b"abc");
@@ -69,7 +69,7 @@ pub fn select_is_level_triggered<B: Backend>() {
 /// A hung-up peer: the kernel's hang-up flag counts as READ and WRITE (Python's rule), and
 /// the key's events mask it, so each key gets exactly what it asked for (gh-106686).
 pub fn select_hangup_is_masked_by_key<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let mut expected = Vec::new();
     for events in [Events::READ, Events::WRITE, Events::READ | Events::WRITE] {
         let (a, peer) = socketpair();
@@ -109,7 +109,7 @@ pub fn select_tcp_loopback<B: Backend>() {
 /// the caller's buffer first and leaves the selector free to change while the results are
 /// handled.
 pub fn select_forms_agree<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, usize>();
+    let mut selector = new_selector::<B, Stream, usize>();
     let mut peers = Vec::new();
     for (i, events) in [Events::READ, Events::WRITE, Events::all(), Events::READ]
         .into_iter()
@@ -125,7 +125,7 @@ pub fn select_forms_agree<B: Backend>() {
     let from_select = ready(&mut selector, None);
     assert_eq!(from_select.len(), 3, "{from_select:?}");
 
-    let mut buffer = vec![(-7, Events::empty()); 9];
+    let mut buffer = vec![(super::INVALID_FD, Events::empty()); 9];
     let count = selector
         .select_into(None, &mut buffer)
         .expect("select_into");
@@ -159,7 +159,7 @@ pub fn select_random_exchange<B: Backend>() {
     const PAIRS: usize = 12;
     for seed in [1, 2, 3] {
         let mut rng = Rng::new(seed);
-        let mut selector = new_selector::<B, UnixStream, (usize, Events)>();
+        let mut selector = new_selector::<B, Stream, (usize, Events)>();
         let mut fds: Vec<(RawFd, RawFd)> = Vec::new();
         for i in 0..PAIRS {
             let (rd, wr) = socketpair();

@@ -2,8 +2,8 @@
 //! reported, and a storm of signals (one every millisecond for a second) neither ends the wait
 //! early nor makes it fail. Same binary and handler as [`signals`](super::signals).
 
+use crate::conformance::Stream;
 use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -26,13 +26,10 @@ struct Seen {
 
 /// Spawns a thread that registers `reader` for READ, counts interrupts with an interrupt
 /// check, and runs `select(Some(timeout))`; returns once it is about to call `select`.
-fn selecting<B: Backend + 'static>(
-    reader: UnixStream,
-    timeout: Duration,
-) -> thread::JoinHandle<Seen> {
+fn selecting<B: Backend + 'static>(reader: Stream, timeout: Duration) -> thread::JoinHandle<Seen> {
     let (ready_tx, ready_rx) = mpsc::channel();
     let handle = thread::spawn(move || {
-        let mut selector = new_selector::<B, UnixStream, ()>();
+        let mut selector = new_selector::<B, Stream, ()>();
         selector
             .register(reader, Events::READ, ())
             .expect("register");

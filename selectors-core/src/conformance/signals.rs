@@ -5,9 +5,9 @@
 //! Signal dispositions are process-wide, so these cases run in a test binary of their own
 //! ([`signal_suite!`](crate::signal_suite)), which installs the handler.
 
+use crate::conformance::Stream;
 use std::ffi::c_int;
 use std::io;
-use std::os::unix::net::UnixStream;
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -64,7 +64,7 @@ fn selecting_thread<B: Backend + 'static>(
     let (ready_tx, ready_rx) = mpsc::channel();
     let handle = thread::spawn(move || {
         let (rd, _wr) = socketpair();
-        let mut selector = new_selector::<B, UnixStream, ()>();
+        let mut selector = new_selector::<B, Stream, ()>();
         selector.register(rd, Events::READ, ()).expect("register");
         if let Some(check) = check {
             selector.set_interrupt_check(check);

@@ -2,9 +2,9 @@
 //! the kernel does with a regular file, or with a registered fd closed behind the selector's
 //! back, is the mechanism's own (and matches CPython's backend of the same name).
 
+use crate::conformance::Stream;
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use rustix::fd::{AsRawFd, BorrowedFd};
@@ -39,7 +39,7 @@ pub fn epoll_register_regular_file_is_eperm<B: Backend>() {
     file.write_all(b"the file is still open")
         .expect("write to the returned file");
 
-    let mut selector = new_selector::<B, UnixStream, u32>();
+    let mut selector = new_selector::<B, Stream, u32>();
     let (a, _b) = socketpair();
     let a_fd = a.as_raw_fd();
     selector.register(a, Events::WRITE, 2).expect("register");
@@ -147,10 +147,10 @@ pub fn select_accepts_fd_above_fd_setsize<B: Backend>() {
     );
     let (a, b) = socketpair();
     let high = rustix::io::fcntl_dupfd_cloexec(&a, ABOVE).expect("F_DUPFD_CLOEXEC");
-    let high = UnixStream::from(high);
+    let high = Stream::from(high);
     let high_fd = high.as_raw_fd();
     assert!(high_fd >= ABOVE);
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     selector
         .register(high, Events::READ | Events::WRITE, ())
         .expect("register an fd above FD_SETSIZE");

@@ -10,7 +10,7 @@
 //! returns before its timeout, never reports an fd twice, never reports a file it does not
 //! watch, and never misses a live ready fd.
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 use std::time::{Duration, Instant};
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -176,7 +176,7 @@ pub fn closed_dup_modified<B: Backend>(borrow: BorrowRaw) {
 pub fn stale_registrations_never_crowd_out_live_ones<B: Backend>(borrow: BorrowRaw) {
     let _fds = FdLock::exclusive();
     let mut selector = new_selector::<Faulty<B>, BorrowedFd<'static>, u32>();
-    let writable: Vec<(UnixStream, UnixStream)> = (0..2).map(|_| socketpair()).collect();
+    let writable: Vec<(Stream, Stream)> = (0..2).map(|_| socketpair()).collect();
     for (i, (socket, _)) in writable.iter().enumerate() {
         let copy = dup(socket, 0);
         let number = copy.as_raw_fd();
@@ -186,7 +186,7 @@ pub fn stale_registrations_never_crowd_out_live_ones<B: Backend>(borrow: BorrowR
         drop(copy);
         selector.unregister(number).expect("unregister a closed fd");
     }
-    let live: Vec<(UnixStream, UnixStream)> = (0..3).map(|_| socketpair()).collect();
+    let live: Vec<(Stream, Stream)> = (0..3).map(|_| socketpair()).collect();
     let mut expected = Vec::new();
     for (i, (socket, _)) in live.iter().enumerate() {
         let fd = socket.as_raw_fd();

@@ -2,10 +2,11 @@
 //! generator, the fd-limit raise and the lock that keeps fd numbers stable.
 
 use std::collections::BTreeSet;
+#[cfg(unix)]
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::net::UnixStream;
+#[cfg(unix)]
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -13,6 +14,15 @@ use std::time::{Duration, Instant};
 use rustix::fd::{AsFd, AsRawFd, RawFd};
 
 use crate::{Backend, BaseSelector, Events};
+
+/// The value no open fd can have, for lookups that must say `InvalidFd`: `-1` on Unix,
+/// `INVALID_SOCKET` on Windows.
+#[cfg(unix)]
+pub const INVALID_FD: RawFd = -1;
+/// The value no open fd can have, for lookups that must say `InvalidFd`: `-1` on Unix,
+/// `INVALID_SOCKET` on Windows.
+#[cfg(windows)]
+pub const INVALID_FD: RawFd = RawFd::MAX;
 
 /// A raw fd number made into a `BorrowedFd<'static>`: the cases that register raw fds (as
 /// Python's `register(int_fd, ...)` does) or close fds behind the selector's back take one.
@@ -54,10 +64,29 @@ impl FdLock {
     }
 }
 
-/// A connected `AF_UNIX` stream pair with 10 s read and write timeouts, so a case that
-/// expects data never hangs.
-pub fn socketpair() -> (UnixStream, UnixStream) {
-    let (a, b) = UnixStream::pair().expect("socketpair");
+/// The connected stream sockets the cases register: `AF_UNIX` on Unix, TCP on 127.0.0.1 on
+/// Windows (whose selectors take sockets only; Winsock has no `socketpair`).
+#[cfg(unix)]
+pub type Stream = std::os::unix::net::UnixStream;
+/// The connected stream sockets the cases register: `AF_UNIX` on Unix, TCP on 127.0.0.1 on
+/// Windows (whose selectors take sockets only; Winsock has no `socketpair`).
+#[cfg(windows)]
+pub type Stream = TcpStream;
+
+/// A connected [`Stream`] pair with 10 s read and write timeouts, so a case that expects data
+/// never hangs: `socketpair(2)` on Unix, a loopback TCP connection on Windows (with
+/// `TCP_NODELAY`, so a one-byte write is sent at once).
+#[cfg(windows)]
+pub fn socketpair() -> (Stream, Stream) {
+    tcp_pair()
+}
+
+/// A connected [`Stream`] pair with 10 s read and write timeouts, so a case that expects data
+/// never hangs: `socketpair(2)` on Unix, a loopback TCP connection on Windows (with
+/// `TCP_NODELAY`, so a one-byte write is sent at once).
+#[cfg(unix)]
+pub fn socketpair() -> (Stream, Stream) {
+    let (a, b) = Stream::pair().expect("socketpair");
     for end in [&a, &b] {
         end.set_read_timeout(Some(2 * PATIENCE))
             .expect("SO_RCVTIMEO");
@@ -102,6 +131,7 @@ pub fn peer_closed(mut stream: impl Read) -> bool {
 }
 
 /// A regular file, already unlinked: epoll refuses such files (`EPERM`).
+#[cfg(unix)]
 pub fn regular_file() -> File {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let path = std::env::temp_dir().join(format!(
@@ -202,6 +232,7 @@ pub fn assert_elapsed(what: &str, start: Instant, min: Duration, max: Duration) 
     elapsed
 }
 
+#[cfg(unix)]
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (capped at 65 536, as CPython's
 /// `test_above_fd_setsize` does) and returns the soft limit now in force.
 pub fn raise_fd_limit() -> u64 {

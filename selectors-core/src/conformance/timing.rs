@@ -5,8 +5,8 @@
 //!
 //! Lower bounds are strict, upper bounds generous ([`PROMPT`] of slack).
 
+use crate::conformance::Stream;
 use std::io;
-use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,7 +19,7 @@ use crate::{Backend, Error, Events};
 
 /// Nothing registered, `select(Some(ZERO))`: no events, at once (bpo-23009).
 pub fn empty_select_polls<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let start = Instant::now();
     expect_ready(&mut selector, Some(Duration::ZERO), &[]);
     let mut buffer = Vec::new();
@@ -36,7 +36,7 @@ pub fn empty_select_polls<B: Backend>() {
 /// kqueue need a buffer of at least one event for that, bpo-29255).
 pub fn empty_select_sleeps_for_timeout<B: Backend>() {
     let timeout = Duration::from_millis(500);
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let start = Instant::now();
     expect_ready(&mut selector, Some(timeout), &[]);
     assert_elapsed("an empty select(0.5 s)", start, timeout, timeout + PROMPT);
@@ -48,7 +48,7 @@ pub fn empty_select_sleeps_for_timeout<B: Backend>() {
 pub fn select_timeout_bounds<B: Backend>() {
     let (rd, wr) = socketpair();
     let wr_fd = wr.as_raw_fd();
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     selector.register(wr, Events::WRITE, ()).expect("register");
     let start = Instant::now();
     expect_ready(
@@ -58,7 +58,7 @@ pub fn select_timeout_bounds<B: Backend>() {
     );
     assert_elapsed("select(0) with a writer", start, Duration::ZERO, PROMPT);
 
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     selector.register(rd, Events::READ, ()).expect("register");
     let start = Instant::now();
     expect_ready(&mut selector, Some(Duration::ZERO), &[]);
@@ -74,7 +74,7 @@ pub fn select_timeout_bounds<B: Backend>() {
 /// the whole timeout (two at most, should the machine be slow to wake the thread).
 pub fn sub_millisecond_timeout_never_returns_early<B: Backend>() {
     let (rd, _wr) = socketpair();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, ()>();
+    let mut selector = new_selector::<Faulty<B>, Stream, ()>();
     selector.register(rd, Events::READ, ()).expect("register");
     let timeouts = [
         Duration::from_nanos(1),
@@ -113,7 +113,7 @@ pub fn interrupted_select_resumes_with_remaining_time<B: Backend>() {
     let wr_fd = wr.as_raw_fd();
     let timeout = Duration::from_millis(400);
     let slice = Duration::from_millis(100);
-    let mut selector = new_selector::<Faulty<B>, UnixStream, ()>();
+    let mut selector = new_selector::<Faulty<B>, Stream, ()>();
     selector.register(rd, Events::READ, ()).expect("register");
     selector.backend().interrupt_next_waits(2, slice);
     let start = Instant::now();
@@ -142,7 +142,7 @@ pub fn interrupted_select_resumes_with_remaining_time<B: Backend>() {
         "{timeouts:?}"
     );
 
-    let mut selector = new_selector::<Faulty<B>, UnixStream, ()>();
+    let mut selector = new_selector::<Faulty<B>, Stream, ()>();
     selector.register(wr, Events::WRITE, ()).expect("register");
     selector.backend().interrupt_next_waits(1, slice);
     expect_ready(&mut selector, None, &[(wr_fd, Events::WRITE)]);
@@ -161,7 +161,7 @@ pub fn interrupted_select_resumes_with_remaining_time<B: Backend>() {
 pub fn interrupt_check_can_end_select<B: Backend>() {
     let (rd, _wr) = socketpair();
     let slice = Duration::from_millis(100);
-    let mut selector = new_selector::<Faulty<B>, UnixStream, ()>();
+    let mut selector = new_selector::<Faulty<B>, Stream, ()>();
     selector.register(rd, Events::READ, ()).expect("register");
 
     let checks = Arc::new(AtomicUsize::new(0));

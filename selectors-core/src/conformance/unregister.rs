@@ -2,11 +2,13 @@
 //! reused fd never makes it fail (CPython's `test_unregister`,
 //! `test_unregister_after_fd_close`, `test_unregister_after_fd_close_and_reuse`).
 
-use std::os::unix::net::UnixStream;
+use crate::conformance::Stream;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
+#[cfg(unix)]
+use rustix::fd::OwnedFd;
+use rustix::fd::{AsRawFd, BorrowedFd};
 use rustix::io::Errno;
 
 use super::support::{Unchanged, expect_ready, new_selector, recv, send, socketpair};
@@ -19,7 +21,7 @@ pub fn unregister_returns_key<B: Backend>() {
     let (rd, wr) = socketpair();
     let (rd, wr) = (Arc::new(rd), Arc::new(wr));
     let (rd_fd, wr_fd) = (rd.as_raw_fd(), wr.as_raw_fd());
-    let mut selector = new_selector::<B, Arc<UnixStream>, &str>();
+    let mut selector = new_selector::<B, Arc<Stream>, &str>();
     selector
         .register(Arc::clone(&rd), Events::READ, "r")
         .expect("register");
@@ -52,7 +54,7 @@ pub fn unregister_returns_key<B: Backend>() {
 pub fn unregister_rejects_unknown_fd<B: Backend>() {
     let (a, b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     selector.register(a, Events::READ, 1).expect("register");
     let before = Unchanged::capture(&selector);
     let err = selector.unregister(999_999).unwrap_err();
@@ -64,7 +66,11 @@ pub fn unregister_rejects_unknown_fd<B: Backend>() {
         "got {err:?}"
     );
     before.check(&selector, "unregister of an open, unregistered fd");
-    for fd in [-1, -10] {
+    #[cfg(unix)]
+    let invalid = [-1, -10];
+    #[cfg(windows)]
+    let invalid = [super::INVALID_FD];
+    for fd in invalid {
         let err = selector.unregister(fd).unwrap_err();
         assert!(
             matches!(err, Error::InvalidFd(got) if got == fd),
@@ -118,6 +124,7 @@ pub fn unregister_after_fd_close<B: Backend>(borrow: BorrowRaw) {
 /// Raw fds registered, then closed and their numbers reused by new sockets (`dup2`):
 /// `unregister` succeeds (the kernel's `ENOENT` is ignored), and the new socket under the old
 /// number registers afresh and is reported.
+#[cfg(unix)]
 pub fn unregister_after_fd_close_and_reuse<B: Backend>(borrow: BorrowRaw) {
     let (rd, wr) = socketpair();
     let (mut rd, mut wr) = (OwnedFd::from(rd), OwnedFd::from(wr));
@@ -150,7 +157,7 @@ pub fn unregister_after_fd_close_and_reuse<B: Backend>(borrow: BorrowRaw) {
 pub fn unregister_ignores_backend_errors<B: Backend>() {
     let (a, _b) = socketpair();
     let a_fd = a.as_raw_fd();
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     selector.register(a, Events::WRITE, 7).expect("register");
     selector
         .backend()
@@ -174,7 +181,7 @@ pub fn unregister_stops_reporting<B: Backend>() {
     let (a, _a_peer) = socketpair();
     let (c, _c_peer) = socketpair();
     let (a_fd, c_fd) = (a.as_raw_fd(), c.as_raw_fd());
-    let mut selector = new_selector::<Faulty<B>, UnixStream, u32>();
+    let mut selector = new_selector::<Faulty<B>, Stream, u32>();
     selector.register(a, Events::WRITE, 1).expect("register");
     selector.register(c, Events::WRITE, 2).expect("register");
     expect_ready(

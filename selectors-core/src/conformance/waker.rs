@@ -1,8 +1,8 @@
 //! The waker: another thread ends a blocked `select`; wakes coalesce and are never lost; the
 //! waker's fd is invisible; a wake after the selector is gone is an error.
 
+use crate::conformance::Stream;
 use std::io;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -21,7 +21,7 @@ const QUIET: Duration = Duration::from_millis(150);
 
 /// A wake from another thread ends `select(None)` promptly, with nothing ready.
 pub fn wake_ends_a_blocked_select<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let (idle, _peer) = socketpair();
     selector.register(idle, Events::READ, ()).expect("register");
     let waker = selector.waker().expect("waker");
@@ -48,7 +48,7 @@ pub fn wake_ends_a_blocked_select<B: Backend>() {
 /// A wake before `select` makes it return at once; a thousand wakes make one return, and the
 /// next `select` finds nothing from the waker.
 pub fn wakes_before_select_coalesce_into_one_return<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let waker = selector.waker().expect("waker");
     waker.wake().expect("wake");
     let start = Instant::now();
@@ -99,7 +99,7 @@ pub fn wakes_before_select_coalesce_into_one_return<B: Backend>() {
 
 /// Ready fds and a wake in the same `select`: the ready fds are reported, the waker is not.
 pub fn a_wake_with_ready_fds_reports_the_fds<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let (a, b) = socketpair();
     let fd = a.as_raw_fd();
     selector.register(a, Events::READ, ()).expect("register");
@@ -125,11 +125,16 @@ pub fn the_wakers_fd_is_invisible<B: Backend>(borrow: BorrowRaw) {
     );
     assert!(selector.is_empty() && selector.get_map().is_empty());
     if let Some(fd) = selector.backend().fd_of(Token::WAKER) {
-        let flags = rustix::io::fcntl_getfd(borrow(fd)).expect("the waker's fd is open");
-        assert!(
-            flags.contains(rustix::io::FdFlags::CLOEXEC),
-            "close-on-exec"
-        );
+        // Windows has no `FD_CLOEXEC`; std creates the waker's sockets not inheritable
+        // (`WSA_FLAG_NO_HANDLE_INHERIT`), which rustix cannot query.
+        #[cfg(unix)]
+        {
+            let flags = rustix::io::fcntl_getfd(borrow(fd)).expect("the waker's fd is open");
+            assert!(
+                flags.contains(rustix::io::FdFlags::CLOEXEC),
+                "close-on-exec"
+            );
+        }
         let err = selector.register(borrow(fd), Events::READ, ()).unwrap_err();
         assert!(
             matches!(err.error(), Error::AlreadyRegistered(got) if *got == fd),
@@ -149,12 +154,12 @@ pub fn the_wakers_fd_is_invisible<B: Backend>(borrow: BorrowRaw) {
 /// A wake after the selector is dropped or closed is an error, never a write to whatever
 /// took the number of the selector's fds.
 pub fn a_wake_after_the_selector_is_gone_is_an_error<B: Backend>() {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let waker = selector.waker().expect("waker");
     drop(selector);
     let err = waker.wake().expect_err("the selector is gone");
     assert_eq!(err.kind(), io::ErrorKind::NotConnected);
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let waker = selector.waker().expect("waker");
     selector.close().expect("close");
     let err = waker.wake().expect_err("the selector is closed");
@@ -165,7 +170,7 @@ pub fn a_wake_after_the_selector_is_gone_is_an_error<B: Backend>() {
 /// its timeout while wakes keep coming), no return comes without a wake (returns never
 /// outnumber wakes), and once the threads stop the loop blocks again (no spin).
 pub fn many_threads_of_wakes_lose_none_and_never_spin<B: Backend>(threads: usize, wakes: usize) {
-    let mut selector = new_selector::<B, UnixStream, ()>();
+    let mut selector = new_selector::<B, Stream, ()>();
     let waker = selector.waker().expect("waker");
     let sent = Arc::new(AtomicUsize::new(0));
     let start_line = Arc::new(Barrier::new(threads + 1));

@@ -102,7 +102,6 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     ///     }
     /// }
     ///
-    /// # #[cfg(unix)] {
     /// let listener = TcpListener::bind("127.0.0.1:0")?;
     /// let mut client = TcpStream::connect(listener.local_addr()?)?;
     /// let mut selector = PollSelector::<Conn, Vec<u8>>::new()?;
@@ -145,7 +144,6 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// let mut buf = [0; 2];
     /// client.read_exact(&mut buf)?;
     /// assert_eq!(&buf, b"hi");
-    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///

@@ -26,8 +26,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
     /// A [`Waker`] that makes this selector's blocked `select` return, from any thread.
     ///
     /// The first call creates the mechanism (an `eventfd` on Linux and Android, `EVFILT_USER`
-    /// on kqueue systems that have it, a pipe elsewhere; close-on-exec, non-blocking) and
-    /// registers it; later calls hand out clones. Until then `select` makes no extra system
+    /// on kqueue systems that have it, a pipe on other Unix systems, a loopback TCP socket
+    /// pair on Windows; close-on-exec, non-blocking) and registers it; later calls hand out clones. Until then `select` makes no extra system
     /// call and no allocation. The waker's fd is never reported, is not in
     /// [`get_map`](Self::get_map) or [`len`](Self::len), and cannot be registered (it is
     /// [`Error::AlreadyRegistered`](crate::Error::AlreadyRegistered)) or unregistered.
@@ -64,8 +64,8 @@ impl<B: Backend, F: AsFd, T> BaseSelector<B, F, T> {
             Some(native) => native?,
             None => {
                 let source = FdWaker::new()?;
-                let fd = source.fd().expect("an fd waker has an fd");
-                self.backend.add(fd, Token::WAKER, Events::READ)?;
+                let backend = &mut self.backend;
+                source.lend_fd(&mut |fd| backend.add(fd, Token::WAKER, Events::READ))?;
                 Arc::new(source)
             }
         };

@@ -1,10 +1,10 @@
 //! A scripted in-memory backend for core's rule tests: it logs every call, fails the calls it
 //! is told to, and plays a script of wait outcomes. It never touches the kernel; the fds are
-//! real only because the file objects must be `AsFd`.
+//! real only because the file objects must be `AsFd` (files on Unix, sockets on Windows,
+//! where `AsFd` is rustix's name for `AsSocket`).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::fs::File;
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
@@ -122,7 +122,8 @@ impl Backend for Fake {
             Some(Step::Nothing) => Ok(()),
             Some(Step::Report(fds)) => {
                 for (fd, events) in fds {
-                    let unknown = Token(u64::MAX - fd as u64);
+                    // Generation 2^31: no registration of these tests has it.
+                    let unknown = Token(1 << 63 | u64::from(fd as u32));
                     ready(tokens.get(&fd).copied().unwrap_or(unknown), events);
                 }
                 Ok(())
@@ -141,7 +142,35 @@ impl Backend for Fake {
     }
 }
 
-pub(crate) type Selector<F = Rc<File>, T = u32> = BaseSelector<Fake, F, T>;
+/// A file object the fake backend never uses but whose fd is its own: a file on Unix, a
+/// socket on Windows (the only file objects a Windows selector takes).
+#[cfg(unix)]
+pub(crate) type Handle = std::fs::File;
+/// A file object the fake backend never uses but whose fd is its own: a file on Unix, a
+/// socket on Windows (the only file objects a Windows selector takes).
+#[cfg(windows)]
+pub(crate) type Handle = std::net::UdpSocket;
+
+/// A new [`Handle`].
+#[cfg(unix)]
+pub(crate) fn open() -> Handle {
+    std::fs::File::open("/dev/null").expect("open /dev/null")
+}
+
+/// A new [`Handle`].
+#[cfg(windows)]
+pub(crate) fn open() -> Handle {
+    std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP socket on 127.0.0.1")
+}
+
+/// The fd value no open file can have: `-1` on Unix, `INVALID_SOCKET` on Windows.
+#[cfg(unix)]
+pub(crate) const INVALID: RawFd = -1;
+/// The fd value no open file can have: `-1` on Unix, `INVALID_SOCKET` on Windows.
+#[cfg(windows)]
+pub(crate) const INVALID: RawFd = RawFd::MAX;
+
+pub(crate) type Selector<F = Rc<Handle>, T = u32> = BaseSelector<Fake, F, T>;
 
 /// A selector over a fresh script, and the script.
 pub(crate) fn selector<F: AsFd, T>() -> (BaseSelector<Fake, F, T>, Rc<RefCell<Script>>) {
@@ -149,12 +178,12 @@ pub(crate) fn selector<F: AsFd, T>() -> (BaseSelector<Fake, F, T>, Rc<RefCell<Sc
     (BaseSelector::with_backend(Fake(Rc::clone(&script))), script)
 }
 
-/// An open file with an fd of its own (the fake backend never uses it).
-pub(crate) fn file() -> Rc<File> {
-    Rc::new(File::open("/dev/null").expect("open /dev/null"))
+/// An open file object with an fd of its own (the fake backend never uses it).
+pub(crate) fn file() -> Rc<Handle> {
+    Rc::new(open())
 }
 
-pub(crate) fn fd(file: &Rc<File>) -> RawFd {
+pub(crate) fn fd(file: &Rc<Handle>) -> RawFd {
     file.as_raw_fd()
 }
 

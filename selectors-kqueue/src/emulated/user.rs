@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::event::PollFlags;
-use rustix::fd::{AsRawFd, BorrowedFd};
+use rustix::fd::AsRawFd;
 use rustix::io::Errno;
 use selectors_core::WakeSource;
 
@@ -152,11 +152,11 @@ impl WakeSource for Trigger {
         Ok(())
     }
 
-    fn reset(&self) -> io::Result<()> {
-        Ok(())
+    fn reset(&self) -> io::Result<selectors_core::Reset> {
+        Ok(selectors_core::Reset::Rearmed)
     }
 
-    fn fd(&self) -> Option<BorrowedFd<'_>> {
+    fn fd(&self) -> Option<rustix::fd::RawFd> {
         None
     }
 

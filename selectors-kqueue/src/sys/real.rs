@@ -231,12 +231,12 @@ mod user {
             Ok(())
         }
 
-        fn reset(&self) -> io::Result<()> {
+        fn reset(&self) -> io::Result<selectors_core::Reset> {
             // `EV_CLEAR`: the kernel reset the event when it returned it.
-            Ok(())
+            Ok(selectors_core::Reset::Rearmed)
         }
 
-        fn fd(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
+        fn fd(&self) -> Option<rustix::fd::RawFd> {
             None
         }
 

@@ -5,13 +5,19 @@
 //!   sets, which grow to any fd the kernel accepts.
 //! - `fixed` (illumos, Solaris): rustix has no `select` there, so the C library's `select`
 //!   over its fixed-size `fd_set`, which holds fds below `FD_SETSIZE` only.
+//! - `windows`: Winsock's `select`, whose `fd_set` is a count and an array of sockets,
+//!   written here at whatever size the registrations need.
 
 #[cfg(fixed_fd_set)]
 mod fixed;
-#[cfg(not(fixed_fd_set))]
+#[cfg(all(not(fixed_fd_set), not(windows)))]
 mod unlimited;
+#[cfg(windows)]
+mod windows;
 
 #[cfg(fixed_fd_set)]
 pub(crate) use fixed::*;
-#[cfg(not(fixed_fd_set))]
+#[cfg(all(not(fixed_fd_set), not(windows)))]
 pub(crate) use unlimited::*;
+#[cfg(windows)]
+pub(crate) use windows::*;

@@ -131,6 +131,28 @@ impl Wine {
         }
     }
 
+    /// The environment that makes cargo run Windows programs of `triple` in this prefix
+    /// (its doc tests, say): the loader as the target's runner, and the prefix's variables.
+    pub(crate) fn cargo_env(&self, triple: &str) -> Vec<(String, std::ffi::OsString)> {
+        let runner = format!(
+            "CARGO_TARGET_{}_RUNNER",
+            triple.to_uppercase().replace('-', "_")
+        );
+        vec![
+            (runner, self.loader.clone().into_os_string()),
+            (
+                "WINEPREFIX".to_owned(),
+                self.prefix.clone().into_os_string(),
+            ),
+            ("WINEARCH".to_owned(), "win64".into()),
+            ("WINEDEBUG".to_owned(), "-all,err+module".into()),
+            (
+                "WINEDLLOVERRIDES".to_owned(),
+                "mscoree,mshtml=;winemenubuilder.exe=d".into(),
+            ),
+        ]
+    }
+
     /// A command running `program` in the prefix: a Windows program goes through the loader,
     /// a Wine tool (`wineserver`) directly.
     pub(crate) fn command(&self, program: &Path) -> Command {

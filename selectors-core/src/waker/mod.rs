@@ -13,8 +13,9 @@ use crate::Token;
 ///
 /// The selector calls [`reset`](WakeSource::reset) on its own thread when a wait reported
 /// [`Token::WAKER`]; any thread calls [`wake`](WakeSource::wake). Most backends use the
-/// selector's default, an `eventfd` (Linux, Android) or a pipe registered like any fd
-/// ([`FdWaker`]); kqueue uses `EVFILT_USER` where the system has it.
+/// selector's default, registered like any fd ([`FdWaker`]: an `eventfd` on Linux and
+/// Android, a pipe on other Unix systems, a loopback TCP socket pair on Windows); kqueue uses
+/// `EVFILT_USER` where the system has it.
 pub trait WakeSource: Send + Sync + fmt::Debug {
     /// Makes the wait return (or the next one, if none is waiting). Called at most once
     /// between two [`reset`](WakeSource::reset)s: the [`Waker`] coalesces the rest.
@@ -23,19 +24,55 @@ pub trait WakeSource: Send + Sync + fmt::Debug {
     /// The OS error of the system call.
     fn wake(&self) -> io::Result<()>;
 
-    /// Re-arms after a wait reported [`Token::WAKER`] (drains the eventfd or pipe).
+    /// Re-arms after a wait reported [`Token::WAKER`] (drains the eventfd, pipe or socket).
+    ///
+    /// A source whose fd can break (a socket pair that saw end of file or an error) replaces
+    /// it here and says so with [`Reset::Replaced`]: the selector then stops watching the
+    /// old fd and watches the new one, so a broken fd is never reported again and again.
     ///
     /// # Errors
-    /// The OS error of the system call.
-    fn reset(&self) -> io::Result<()>;
+    /// The OS error of the system call, or of creating the replacement.
+    fn reset(&self) -> io::Result<Reset>;
 
-    /// The fd the selector registers for READ under [`Token::WAKER`], for sources that are
-    /// an fd; `None` for a source the backend reports itself (kqueue's `EVFILT_USER`).
-    fn fd(&self) -> Option<BorrowedFd<'_>>;
+    /// The number of the fd the selector registers for READ under [`Token::WAKER`], for
+    /// sources that are an fd; `None` for a source the backend reports itself (kqueue's
+    /// `EVFILT_USER`).
+    fn fd(&self) -> Option<RawFd>;
+
+    /// Calls `add` with the fd of [`fd`](WakeSource::fd), borrowed for that call only (a
+    /// source may replace its fd at [`reset`](WakeSource::reset)): the selector registers it
+    /// with the backend there. The default, for sources without an fd, is an
+    /// [`io::ErrorKind::Unsupported`] error.
+    ///
+    /// # Errors
+    /// The error `add` returns.
+    fn lend_fd(&self, add: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<()>) -> io::Result<()> {
+        let _ = add;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this wake source has no fd",
+        ))
+    }
 
     /// Whether [`wake`](WakeSource::wake) is async-signal-safe (a single `write(2)`), so it
     /// may be called from a signal handler.
     fn signal_safe(&self) -> bool;
+}
+
+/// What [`WakeSource::reset`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reset {
+    /// Drained: the source is armed for the next wake, on the same fd.
+    Rearmed,
+    /// The source found its fd broken and replaced it: the selector stops watching `old` and
+    /// registers the new [`fd`](WakeSource::fd) under [`Token::WAKER`]. The source keeps
+    /// `old` open until its next replacement or its drop, so no backend ever watches a
+    /// closed (or reused) number.
+    Replaced {
+        /// The fd the backend watched until now.
+        old: RawFd,
+    },
 }
 
 impl Token {
@@ -68,7 +105,7 @@ impl WakerShared {
     /// After a wait reported [`Token::WAKER`]: drain, then let the next wake through. In
     /// that order, so a wake racing with this one is either drained with it (and this
     /// `select` is the return it asked for) or makes a new one: never lost.
-    pub(crate) fn reset(&self) -> io::Result<()> {
+    pub(crate) fn reset(&self) -> io::Result<Reset> {
         let drained = self.source.reset();
         self.pending.store(false, Ordering::Release);
         drained
@@ -80,8 +117,7 @@ impl WakerShared {
 
     /// The registration the backend holds for an fd source, for rebuilds.
     pub(crate) fn fd(&self) -> Option<RawFd> {
-        use rustix::fd::AsRawFd;
-        self.source.fd().map(|fd| fd.as_raw_fd())
+        self.source.fd()
     }
 }
 
@@ -130,7 +166,8 @@ impl Waker {
 
     /// Whether [`wake`](Waker::wake) may be called from a signal handler on this backend:
     /// `true` for the eventfd and pipe mechanisms, `false` for kqueue's `EVFILT_USER`
-    /// (`kevent(2)` is not on POSIX's list of async-signal-safe functions).
+    /// (`kevent(2)` is not on POSIX's list of async-signal-safe functions) and for Windows's
+    /// socket pair (which has no signals, and whose `wake` takes a lock).
     pub fn is_signal_safe(&self) -> bool {
         self.shared.source.signal_safe()
     }
@@ -148,128 +185,9 @@ impl fmt::Debug for Waker {
 pub use fd_waker::FdWaker;
 
 #[cfg(unix)]
-mod fd_waker {
-    use std::io;
+#[path = "unix.rs"]
+mod fd_waker;
 
-    use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-    use rustix::io::Errno;
-
-    use super::WakeSource;
-
-    /// The default [`WakeSource`]: an `eventfd` on Linux and Android, a pipe elsewhere, both
-    /// close-on-exec and non-blocking. `wake` writes (a full counter or pipe means a wake is
-    /// already pending, which is success); `reset` drains.
-    #[derive(Debug)]
-    pub struct FdWaker {
-        /// Where wakes are read from: the eventfd, or the pipe's read end.
-        read: OwnedFd,
-        /// The pipe's write end; `None` for an eventfd, which is both.
-        write: Option<OwnedFd>,
-    }
-
-    impl FdWaker {
-        /// A new eventfd or pipe.
-        ///
-        /// # Errors
-        /// The OS error of creating it (`EMFILE`, ...).
-        pub fn new() -> io::Result<FdWaker> {
-            #[cfg(any(target_os = "linux", target_os = "android"))]
-            {
-                use rustix::event::{EventfdFlags, eventfd};
-                let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
-                Ok(FdWaker {
-                    read: fd,
-                    write: None,
-                })
-            }
-            #[cfg(not(any(target_os = "linux", target_os = "android")))]
-            {
-                let (read, write) = pipe()?;
-                Ok(FdWaker {
-                    read,
-                    write: Some(write),
-                })
-            }
-        }
-    }
-
-    /// A close-on-exec, non-blocking pipe.
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-        #[cfg(not(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos"
-        )))]
-        return Ok(rustix::pipe::pipe_with(
-            rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK,
-        )?);
-        // Apple has no pipe2(2); kqueue's EVFILT_USER is used there, so this path only has
-        // to be correct, not atomic with respect to a concurrent fork and exec.
-        #[cfg(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos"
-        ))]
-        {
-            let (read, write) = rustix::pipe::pipe()?;
-            for end in [&read, &write] {
-                rustix::io::fcntl_setfd(end, rustix::io::FdFlags::CLOEXEC)?;
-                rustix::io::ioctl_fionbio(end, true)?;
-            }
-            Ok((read, write))
-        }
-    }
-
-    impl WakeSource for FdWaker {
-        fn wake(&self) -> io::Result<()> {
-            let target = self.write.as_ref().unwrap_or(&self.read);
-            // An eventfd adds the 8-byte value to its counter; a pipe takes any byte.
-            let one = 1_u64.to_ne_bytes();
-            let bytes = if self.write.is_some() {
-                &one[..1]
-            } else {
-                &one[..]
-            };
-            loop {
-                match rustix::io::write(target, bytes) {
-                    Ok(_) | Err(Errno::AGAIN) => return Ok(()),
-                    Err(Errno::INTR) => {}
-                    Err(err) => return Err(err.into()),
-                }
-            }
-        }
-
-        fn reset(&self) -> io::Result<()> {
-            let mut buf = [0_u8; 64];
-            loop {
-                match rustix::io::read(&self.read, &mut buf) {
-                    // An eventfd is drained by one read; a pipe until it is empty.
-                    Ok(n) if self.write.is_some() && n == buf.len() => {}
-                    Ok(_) | Err(Errno::AGAIN) => return Ok(()),
-                    Err(Errno::INTR) => {}
-                    Err(err) => return Err(err.into()),
-                }
-            }
-        }
-
-        fn fd(&self) -> Option<BorrowedFd<'_>> {
-            Some(self.read.as_fd())
-        }
-
-        fn signal_safe(&self) -> bool {
-            true
-        }
-    }
-}
-
-#[cfg(not(unix))]
-mod fd_waker {
-    /// The default wake-up mechanism; on this system it is the backend's own.
-    #[derive(Debug)]
-    pub struct FdWaker(());
-}
+#[cfg(windows)]
+#[path = "windows.rs"]
+mod fd_waker;
