@@ -1,4 +1,4 @@
-//! The comparison runner behind `cargo xtask bench`: every workload (W1–W4) on every host
+//! The comparison runner behind `cargo xtask bench`: every workload (W1–W5) on every host
 //! backend of ours, on the raw rustix floors, on mio and on polling, in one run.
 //!
 //! ```text
@@ -7,24 +7,25 @@
 //!
 //! Implementations are interleaved (A B C …, then reversed, then rotated by one, repeated) so
 //! that drift of a shared, noisy machine falls on all of them alike; each repetition builds its
-//! loop afresh and times several batches, and the tables show the median of all batches. It prints one Markdown table
-//! per workload (median, and in brackets the cost ratio to the implementation's raw floor), then
-//! the performance targets (ratios and growths, each with its limit) checked against those
-//! medians, and writes `docs/benchmarks.md` with the W1 and W3 charts (`docs/bench-w1.svg`,
-//! `docs/bench-w3.svg`) and the README's W1 and W3 tables (between `<!-- bench:w1 -->`
-//! markers).
+//! loop afresh and times several batches, and the tables show the median of all batches (W5,
+//! wake-to-return latency: the median and the 99th percentile of all rounds). It prints one
+//! Markdown table per workload (median, and in brackets the cost ratio to the
+//! implementation's raw floor), then the performance targets (ratios and growths, each with
+//! its limit) checked against those medians, and writes `docs/benchmarks.md` with the W1 and
+//! W3 charts (`docs/bench-w1.svg`, `docs/bench-w3.svg`) and the README's W1 and W3 tables
+//! (between `<!-- bench:w1 -->` markers).
 //!
 //! - default: the full sweep, a few minutes.
 //! - `--quick`: fewer repetitions and shorter batches, under two minutes.
-//! - `--smallest`: the smallest size only, tiny batches, nothing written: a smoke test that the
-//!   benchmarks build and run (seconds). Run without `--bench` (by `cargo test --benches`), the
-//!   runner does the same.
+//! - `--smallest`: the smallest size only, tiny batches (W5: 100 rounds), nothing written: a
+//!   smoke test that the benchmarks build and run (seconds). Run without `--bench` (by
+//!   `cargo test --benches`), the runner does the same.
 //! - `--only wN` (repeatable): run only those workloads; prints their tables, writes nothing
 //!   (for profiling one workload).
 //! - `--wall`: time W1–W3 by the wall clock instead of the measuring thread's CPU time. These
 //!   workloads never block, so the two agree on an idle machine; on a shared one the CPU time
-//!   leaves out the time other processes held the core (W4, two threads that block, always
-//!   uses the wall clock).
+//!   leaves out the time other processes held the core (W4 and W5, whose threads block, always
+//!   use the wall clock).
 //!
 //! Timings are never asserted.
 
@@ -40,6 +41,9 @@ mod run;
 #[cfg(target_os = "linux")]
 #[path = "runner/svg.rs"]
 mod svg;
+#[cfg(target_os = "linux")]
+#[path = "runner/wake.rs"]
+mod wake;
 // Shared with the other bench target, each of which uses part of it (the runner's sample
 // functions, criterion's iteration functions).
 #[cfg(target_os = "linux")]
@@ -62,7 +66,9 @@ fn main() {
             // cargo bench passes `--bench`; cargo test passes nothing or test filters.
             "--bench" => bench = true,
             "-h" | "--help" => {
-                println!("usage: compare [--quick] [--smallest] [--wall] [--only w1|w2|w3|w4]...");
+                println!(
+                    "usage: compare [--quick] [--smallest] [--wall] [--only w1|w2|w3|w4|w5]..."
+                );
                 return;
             }
             other if other.starts_with('-') => {

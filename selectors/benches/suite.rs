@@ -18,8 +18,15 @@ mod suite {
     use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
 
     use crate::workloads::floors::{RawEpollImp, RawEpollOutOfLineImp, RawPollImp, RawSelectImp};
-    use crate::workloads::ours::{EpollInto, EpollWith, PollWith, SelectWith};
+    use crate::workloads::ours::{
+        EpollIdleWaker, EpollInto, EpollWith, PollIdleWaker, PollWith, SelectIdleWaker, SelectWith,
+    };
     use crate::workloads::peers::{MioEdgeImp, MioImp, MioLevelImp, PollingImp};
+    use crate::workloads::w5::{self, WakeImp};
+    use crate::workloads::wakers::{
+        EpollWakeImp, MioWakeImp, PollWakeImp, PollingWakeImp, RawEpollLevelWakeImp,
+        RawEpollWakeImp, RawPollWakeImp, RawSelectWakeImp, SelectWakeImp,
+    };
     use crate::workloads::{Channels, Imp, raise_fd_limit, w1, w2, w3, w4};
 
     /// Channel counts (N) for W1–W3.
@@ -53,6 +60,10 @@ mod suite {
         group.bench_function(id, |b| {
             b.iter_custom(|iters| w4::messages::<I>(CLIENTS, iters))
         });
+    }
+
+    fn w5_one<I: WakeImp>(group: &mut BenchmarkGroup<'_, WallTime>) {
+        group.bench_function(I::NAME, |b| b.iter_custom(w5::wakes::<I>));
     }
 
     pub(crate) fn run(c: &mut Criterion) {
@@ -89,13 +100,16 @@ mod suite {
             w3_one::<RawEpollImp>(&mut group, &channels);
             w3_one::<EpollWith>(&mut group, &channels);
             w3_one::<EpollInto>(&mut group, &channels);
+            w3_one::<EpollIdleWaker>(&mut group, &channels);
             w3_one::<MioLevelImp>(&mut group, &channels);
             w3_one::<MioEdgeImp>(&mut group, &channels);
             w3_one::<PollingImp>(&mut group, &channels);
             w3_one::<RawPollImp>(&mut group, &channels);
             w3_one::<PollWith>(&mut group, &channels);
+            w3_one::<PollIdleWaker>(&mut group, &channels);
             w3_one::<RawSelectImp>(&mut group, &channels);
             w3_one::<SelectWith>(&mut group, &channels);
+            w3_one::<SelectIdleWaker>(&mut group, &channels);
             group.finish();
         }
         let mut group = c.benchmark_group("w4");
@@ -109,6 +123,18 @@ mod suite {
         w4_one::<PollWith>(&mut group);
         w4_one::<RawSelectImp>(&mut group);
         w4_one::<SelectWith>(&mut group);
+        group.finish();
+
+        let mut group = c.benchmark_group("w5");
+        w5_one::<RawEpollWakeImp>(&mut group);
+        w5_one::<RawEpollLevelWakeImp>(&mut group);
+        w5_one::<EpollWakeImp>(&mut group);
+        w5_one::<MioWakeImp>(&mut group);
+        w5_one::<PollingWakeImp>(&mut group);
+        w5_one::<RawPollWakeImp>(&mut group);
+        w5_one::<PollWakeImp>(&mut group);
+        w5_one::<RawSelectWakeImp>(&mut group);
+        w5_one::<SelectWakeImp>(&mut group);
         group.finish();
     }
 

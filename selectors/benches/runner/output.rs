@@ -6,12 +6,13 @@ use std::sync::atomic::Ordering;
 
 use crate::report::{self, Check, Table};
 use crate::svg;
+use crate::wake;
 use crate::workloads::WALL_CLOCK;
 
 /// The performance targets, checked against the medians: for each, the worst over the sizes
 /// of one row's cost relative to another's (its floor or a peer), or a row's growth from the
 /// smallest to the largest size, and the limit it must stay under.
-pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
+pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table, w5: &Table) -> Vec<Check> {
     let worst = |table: &Table, name: &str, other: &str| -> (f64, String) {
         (0..table.sizes.len())
             .map(|i| (table.ratio(name, other, i), table.sizes[i]))
@@ -42,8 +43,37 @@ pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
             table.growth_of(table.row(name).map_or(name, |row| row.floor))
         ),
     };
+    // Every size's ratio in the detail, as well as the worst.
+    let each_size = |what: &str, table: &Table, name: &str, other: &str, limit: f64| {
+        let each: Vec<String> = (0..table.sizes.len())
+            .map(|i| {
+                format!(
+                    "{:.3} at N = {}",
+                    table.ratio(name, other, i),
+                    table.sizes[i]
+                )
+            })
+            .collect();
+        Check {
+            what: what.into(),
+            worst: worst(table, name, other).0,
+            limit,
+            detail: each.join(", "),
+        }
+    };
+    // W5's median column.
+    let median = |what: &str, name: &str, other: &str, limit: f64| Check {
+        what: what.into(),
+        worst: w5.ratio(name, other, 0),
+        limit,
+        detail: format!(
+            "{} µs ÷ {} µs",
+            report::number(w5.value(name, 0)),
+            report::number(w5.value(other, 0))
+        ),
+    };
     let ool = "raw epoll (out-of-line)";
-    vec![
+    let mut checks = vec![
         ratio("W1 epoll / raw epoll", w1, "epoll", "raw epoll", 1.05),
         ratio("W3 epoll / raw epoll", w3, "epoll", "raw epoll", 1.10),
         ratio("W2 epoll / out-of-line raw epoll", w2, "epoll", ool, 1.05),
@@ -83,7 +113,17 @@ pub(crate) fn checks(w1: &Table, w2: &Table, w3: &Table) -> Vec<Check> {
             "select",
             1.3,
         ),
-    ]
+    ];
+    for backend in ["epoll", "poll", "select"] {
+        let what = format!("W3 with an idle waker ÷ without, {backend}");
+        let idle = format!("{backend} (idle waker)");
+        checks.push(each_size(&what, w3, &idle, backend, 1.02));
+    }
+    for peer in ["mio (Waker)", "polling (notify)"] {
+        let what = format!("W5 median: epoll / {peer}");
+        checks.push(median(&what, "epoll", peer, 1.0));
+    }
+    checks
 }
 
 const PEERS: &str = "\
@@ -92,7 +132,10 @@ How each implementation is driven (`selectors/benches/workloads/`):
 work the kernel allows — the token in the epoll event data; a persistent `pollfd` array with a \
 parallel token array; two fd bitsets copied per call.
 - **epoll, poll, select**: our `BaseSelector` over each backend, file objects `&OwnedFd`, the \
-token as key data, `select_with` (and `select_into` + `get_key` where named).
+token as key data, `select_with` (and `select_into` + `get_key` where named). **(idle waker)**: \
+the same on a selector that created its waker with the loop (`waker()` called once, never \
+woken): one more registration for the kernel (an eventfd), which poll and select scan on every \
+wait.
 - **mio (level: re-arm)**: mio registers edge-triggered only; level semantics are reproduced by \
 re-registering (`EPOLL_CTL_MOD`) each reported source after its handler ran, so the kernel \
 re-checks readiness and reports the source again while it is still ready — one extra \
@@ -177,7 +220,7 @@ pub(crate) fn header(mode: &str, reps: usize) -> String {
     format!(
         "Measured on {}, {}, mode {mode}: medians of every timed batch over {reps} \
          interleaved repetitions (A B C …, then reversed, then rotated); W1–W3 time {clock}, \
-         W4 the wall clock. In brackets: cost ÷ the raw floor of the same mechanism (below \
+         W4 and W5 the wall clock. In brackets: cost ÷ the raw floor of the same mechanism (below \
          1.00: noise or code placement, see the notes).\n",
         report::machine(),
         report::today(),
@@ -205,7 +248,8 @@ pub(crate) fn write_docs(header: &str, tables: &[&Table], checks: &[Check]) {
          {header}\n\
          ![W1: µs per round against N](bench-w1.svg)\n\n\
          ![W3: ns per wait against N](bench-w3.svg)\n\n\
-         {PEERS}\n{NOTES}\n## Tables\n{}\n## Targets\n\n{}",
+         {PEERS}\n{NOTES}\n{}\n## Tables\n{}\n## Targets\n\n{}",
+        wake::NOTES,
         tables
             .iter()
             .map(|t| format!("\n{}", t.markdown()))

@@ -17,6 +17,18 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The `q` quantile of `values` (0 ≤ q ≤ 1), by nearest rank: the smallest value with at
+/// least a fraction `q` of the values at or below it (NaN when empty).
+pub(crate) fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
 /// One implementation's medians, one per size.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {

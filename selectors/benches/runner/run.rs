@@ -5,8 +5,11 @@ use std::time::{Duration, Instant};
 
 use crate::output;
 use crate::report::{self, Row, Table, median};
+use crate::wake::run_w5;
 use crate::workloads::floors::{RawEpollImp, RawEpollOutOfLineImp, RawPollImp, RawSelectImp};
-use crate::workloads::ours::{EpollInto, EpollWith, PollWith, SelectWith};
+use crate::workloads::ours::{
+    EpollIdleWaker, EpollInto, EpollWith, PollIdleWaker, PollWith, SelectIdleWaker, SelectWith,
+};
 use crate::workloads::peers::{MioEdgeImp, MioImp, MioLevelImp, PollingImp};
 use crate::workloads::{Budget, Channels, raise_fd_limit, w1, w2, w3, w4};
 
@@ -14,12 +17,14 @@ use crate::workloads::{Budget, Channels, raise_fd_limit, w1, w2, w3, w4};
 #[derive(Debug, Clone)]
 pub(crate) struct Mode {
     name: &'static str,
-    reps: usize,
+    pub(crate) reps: usize,
     budget: Budget,
     echo_budget: Budget,
     w1_sizes: Vec<usize>,
     sizes: Vec<usize>,
     clients: Vec<usize>,
+    /// W5's timed rounds per sample.
+    pub(crate) wake_rounds: usize,
     write_docs: bool,
 }
 
@@ -42,6 +47,7 @@ impl Mode {
                 w1_sizes: vec![100],
                 sizes: vec![100],
                 clients: vec![10],
+                wake_rounds: 100,
                 write_docs: false,
             };
         }
@@ -54,6 +60,7 @@ impl Mode {
                 w1_sizes: vec![100, 1000, 10_000],
                 sizes: vec![100, 1000, 10_000],
                 clients: vec![1, 100],
+                wake_rounds: 200,
                 write_docs: true,
             };
         }
@@ -65,13 +72,14 @@ impl Mode {
             w1_sizes: vec![100, 1000, 10_000],
             sizes: vec![100, 300, 1000, 3000, 10_000],
             clients: vec![1, 10, 100],
+            wake_rounds: 500,
             write_docs: true,
         }
     }
 }
 
 /// An implementation: its name, its floor's name, and its sample function.
-type Entry<F> = (&'static str, &'static str, F);
+pub(crate) type Entry<F> = (&'static str, &'static str, F);
 
 /// The entries of `module::function::<Family>` for each family.
 macro_rules! imps {
@@ -85,7 +93,7 @@ macro_rules! imps {
 }
 
 /// Runs `sample` for every entry, `reps` times, interleaved.
-fn interleave<F, R>(
+pub(crate) fn interleave<F, R>(
     label: &str,
     entries: &[Entry<F>],
     reps: usize,
@@ -238,8 +246,9 @@ fn run_w2(mode: &Mode) -> (Table, Table) {
 
 fn run_w3(mode: &Mode) -> Table {
     let entries: Vec<Entry<Sample>> = imps![w3::sample;
-        RawEpollImp, RawEpollOutOfLineImp, EpollWith, EpollInto, MioLevelImp, MioEdgeImp, PollingImp,
-        RawPollImp, PollWith, RawSelectImp, SelectWith];
+        RawEpollImp, RawEpollOutOfLineImp, EpollWith, EpollInto, EpollIdleWaker, MioLevelImp,
+        MioEdgeImp, PollingImp, RawPollImp, PollWith, PollIdleWaker, RawSelectImp, SelectWith,
+        SelectIdleWaker];
     let per_size: Vec<_> = mode
         .sizes
         .iter()
@@ -259,7 +268,9 @@ fn run_w3(mode: &Mode) -> Table {
         headings: None,
         notes: vec![
             "The same channels as W1, all registered for read; one holds an unread byte. \
-             mio (edge) reports it once and then nothing: it times an empty epoll_wait."
+             mio (edge) reports it once and then nothing: it times an empty epoll_wait. \
+             (idle waker): the selector created its waker with the loop (`waker()` called \
+             once, never woken), so the kernel holds one more registration."
                 .into(),
         ],
         rows: rows(&entries, &per_size),
@@ -328,7 +339,8 @@ pub(crate) fn main(mode: Mode, only: &[String]) {
                 }
                 "w3" => vec![run_w3(&mode)],
                 "w4" => vec![run_w4(&mode)],
-                other => panic!("unknown workload {other}: w1, w2, w3 or w4"),
+                "w5" => vec![run_w5(&mode)],
+                other => panic!("unknown workload {other}: w1, w2, w3, w4 or w5"),
             };
             for table in tables {
                 println!("{}", table.markdown());
@@ -341,8 +353,9 @@ pub(crate) fn main(mode: Mode, only: &[String]) {
     let (w2, w2_phases) = run_w2(&mode);
     let w3 = run_w3(&mode);
     let w4 = run_w4(&mode);
-    let tables = [&w1, &w2, &w2_phases, &w3, &w4];
-    let checks = output::checks(&w1, &w2, &w3);
+    let w5 = run_w5(&mode);
+    let tables = [&w1, &w2, &w2_phases, &w3, &w4, &w5];
+    let checks = output::checks(&w1, &w2, &w3, &w5);
     let header = output::header(mode.name, mode.reps);
     let mut text = header.clone();
     for table in tables {

@@ -11,6 +11,10 @@
 //! - W2 ([`w2`]): registration churn — register, modify and unregister N fds; ns per operation.
 //! - W3 ([`w3`]): idle scan — N registered, exactly one ready; time of one zero-timeout wait.
 //! - W4 ([`w4`]): echo over TCP loopback with C clients; messages per second.
+//! - W5 ([`w5`]): wake-to-return latency — one thread blocked in the wait, another wakes it
+//!   through the loop's waker; median and 99th percentile of many rounds. Its loops are not
+//!   [`EventLoop`]s but [`w5::WakeLoop`]s (a wait and a waker, nothing registered), in
+//!   [`wakers`].
 
 pub(crate) mod floors;
 pub(crate) mod ours;
@@ -19,6 +23,8 @@ pub(crate) mod w1;
 pub(crate) mod w2;
 pub(crate) mod w3;
 pub(crate) mod w4;
+pub(crate) mod w5;
+pub(crate) mod wakers;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};

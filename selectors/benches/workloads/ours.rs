@@ -4,11 +4,13 @@
 //! - [`With`]: `select_with`, the token read from the key handed to the callback.
 //! - [`Into`]: `select_into` a reused `(fd, events)` buffer, then `get_key(fd)` for the token:
 //!   the form that lets the handler change registrations while it runs.
+//! - [`IdleWaker`]: [`With`] on a selector that has created its waker and is never woken —
+//!   what every wait of a loop that other threads can wake costs.
 
 use std::time::Duration;
 
 use rustix::fd::{AsRawFd, OwnedFd, RawFd};
-use selectors_core::{Backend, BaseSelector, Events};
+use selectors_core::{Backend, BaseSelector, Events, Waker};
 
 use super::{EventLoop, Imp, Interest};
 
@@ -110,6 +112,47 @@ impl<'fd, B: Backend> EventLoop<'fd> for Into<'fd, B> {
     }
 }
 
+/// [`With`] whose selector created its waker when the loop was made; nobody wakes it. The
+/// kernel holds one more registration (the eventfd, or the pipe's read end), which poll and
+/// select scan on every wait and epoll keeps off its ready list.
+#[derive(Debug)]
+pub(crate) struct IdleWaker<'fd, B: Backend> {
+    with: With<'fd, B>,
+    // Held as an application holds the waker it hands to other threads.
+    _waker: Waker,
+}
+
+impl<'fd, B: Backend> EventLoop<'fd> for IdleWaker<'fd, B> {
+    fn new(capacity: usize) -> Self {
+        let mut with = With::new(capacity);
+        let waker = with.selector.waker().expect("create the waker");
+        IdleWaker {
+            with,
+            _waker: waker,
+        }
+    }
+
+    #[inline]
+    fn register(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
+        self.with.register(fd, token, interest);
+    }
+
+    #[inline]
+    fn modify(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
+        self.with.modify(fd, token, interest);
+    }
+
+    #[inline]
+    fn unregister(&mut self, fd: &'fd OwnedFd) {
+        self.with.unregister(fd);
+    }
+
+    #[inline]
+    fn poll(&mut self, timeout: Option<Duration>, on_ready: impl FnMut(u32)) -> usize {
+        self.with.poll(timeout, on_ready)
+    }
+}
+
 /// Declares an [`Imp`] family for one of our backends polled one way (`With` or `Into`).
 macro_rules! ours {
     ($family:ident, $form:ident, $name:literal, $backend:ty, $floor:literal) => {
@@ -150,6 +193,27 @@ ours!(
     SelectWith,
     With,
     "select",
+    selectors_select::SelectBackend,
+    "raw select"
+);
+ours!(
+    EpollIdleWaker,
+    IdleWaker,
+    "epoll (idle waker)",
+    selectors_epoll::EpollBackend,
+    "raw epoll"
+);
+ours!(
+    PollIdleWaker,
+    IdleWaker,
+    "poll (idle waker)",
+    selectors_poll::PollBackend,
+    "raw poll"
+);
+ours!(
+    SelectIdleWaker,
+    IdleWaker,
+    "select (idle waker)",
     selectors_select::SelectBackend,
     "raw select"
 );
