@@ -2,13 +2,16 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 #[cfg(not(target_os = "android"))]
 use rustix::io::DupFlags;
-use selectors_core::{Backend, BaseSelector, Events, Registration, Token, check_fd_range};
+use selectors_core::{
+    Backend, BaseSelector, Events, FdWaker, Registration, Token, WakeSource, check_fd_range,
+};
 
 use crate::sys;
 
@@ -89,10 +92,17 @@ impl EpollBackend {
     }
 }
 
-/// The kernel's interest flags for a (valid) event mask. Level-triggered: no `EPOLLET`.
+/// The kernel's interest flags for a (valid) event mask: level-triggered, except for the
+/// waker's eventfd. That one is edge-triggered, as `mio::Waker`'s is: every write is a new
+/// edge, so a wake costs one `write` and its return no `read`
+/// ([`FdWaker::edge_triggered`]).
 #[inline]
-fn interest(events: Events) -> EventFlags {
-    let mut flags = EventFlags::empty();
+fn interest(token: Token, events: Events) -> EventFlags {
+    let mut flags = if token == Token::WAKER {
+        EventFlags::ET
+    } else {
+        EventFlags::empty()
+    };
     if events.contains(Events::READ) {
         flags |= EventFlags::IN;
     }
@@ -129,7 +139,7 @@ impl Backend for EpollBackend {
     #[inline]
     fn add(&mut self, fd: BorrowedFd<'_>, token: Token, events: Events) -> io::Result<()> {
         check_fd_range(fd, fd.as_raw_fd())?;
-        epoll::add(&self.epoll, fd, token_data(token), interest(events))?;
+        epoll::add(&self.epoll, fd, token_data(token), interest(token, events))?;
         self.registered += 1;
         Ok(())
     }
@@ -141,7 +151,7 @@ impl Backend for EpollBackend {
             sys::Ctl::Modify,
             fd,
             token_data(token),
-            interest(new),
+            interest(token, new),
         )
     }
 
@@ -162,6 +172,15 @@ impl Backend for EpollBackend {
         result
     }
 
+    /// The eventfd, registered edge-triggered (see [`interest`]).
+    fn waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
+        let source = FdWaker::edge_triggered().and_then(|source| {
+            source.lend_fd(&mut |fd| self.add(fd, Token::WAKER, Events::READ))?;
+            Ok(source)
+        });
+        Some(source.map(|source| Arc::new(source) as Arc<dyn WakeSource>))
+    }
+
     fn rebuild<I>(&mut self, live: I) -> io::Result<()>
     where
         I: IntoIterator<Item = Registration>,
@@ -176,7 +195,7 @@ impl Backend for EpollBackend {
                 sys::Ctl::Add,
                 registration.fd,
                 token_data(registration.token),
-                interest(registration.events),
+                interest(registration.token, registration.events),
             );
             registered += usize::from(added.is_ok());
         }

@@ -236,7 +236,14 @@ impl<B: Backend> Backend for Faulty<B> {
     }
 
     fn waker(&mut self) -> Option<io::Result<std::sync::Arc<dyn crate::WakeSource>>> {
-        self.inner.waker()
+        let source = self.inner.waker();
+        // A backend that registers its own fd source (epoll's edge-triggered eventfd) does
+        // it behind this wrapper's `add`.
+        let own_fd = source.as_ref().and_then(|s| s.as_ref().ok()?.fd());
+        if let Some(fd) = own_fd {
+            self.state.borrow_mut().fds.insert(Token::WAKER, fd);
+        }
+        source
     }
 
     fn fd_limit(&self) -> Option<RawFd> {

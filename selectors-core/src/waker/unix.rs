@@ -9,13 +9,17 @@ use super::{Reset, WakeSource};
 
 /// The default [`WakeSource`]: an `eventfd` on Linux and Android, a pipe elsewhere, both
 /// close-on-exec and non-blocking. `wake` writes (a full counter or pipe means a wake is
-/// already pending, which is success); `reset` drains.
+/// already pending, which is success); `reset` drains, unless the backend watches it
+/// edge-triggered ([`FdWaker::edge_triggered`]).
 #[derive(Debug)]
 pub struct FdWaker {
     /// Where wakes are read from: the eventfd, or the pipe's read end.
     read: OwnedFd,
     /// The pipe's write end; `None` for an eventfd, which is both.
     write: Option<OwnedFd>,
+    /// The backend watches `read` edge-triggered: every write is a new edge, so a wake
+    /// needs no drain ([`FdWaker::edge_triggered`]).
+    edge: bool,
 }
 
 impl FdWaker {
@@ -31,6 +35,7 @@ impl FdWaker {
             Ok(FdWaker {
                 read: fd,
                 write: None,
+                edge: false,
             })
         }
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -39,7 +44,36 @@ impl FdWaker {
             Ok(FdWaker {
                 read,
                 write: Some(write),
+                edge: false,
             })
+        }
+    }
+
+    /// A new eventfd or pipe for a backend that watches it edge-triggered (epoll's
+    /// `EPOLLET`), as `mio::Waker` does: each write is a new edge, so a return needs no drain
+    /// and [`reset`](WakeSource::reset) makes no system call. `wake` drains only when the
+    /// counter or pipe is full (after 2^64 - 2 wakes, or 64 KiB of them), then writes again.
+    ///
+    /// # Errors
+    /// The OS error of creating it (`EMFILE`, ...).
+    pub fn edge_triggered() -> io::Result<FdWaker> {
+        Ok(FdWaker {
+            edge: true,
+            ..FdWaker::new()?
+        })
+    }
+
+    /// Reads everything written so far.
+    fn drain(&self) -> io::Result<()> {
+        let mut buf = [0_u8; 64];
+        loop {
+            match rustix::io::read(&self.read, &mut buf) {
+                // An eventfd is drained by one read; a pipe until it is empty.
+                Ok(n) if self.write.is_some() && n == buf.len() => {}
+                Ok(_) | Err(Errno::AGAIN) => return Ok(()),
+                Err(Errno::INTR) => {}
+                Err(err) => return Err(err.into()),
+            }
         }
     }
 }
@@ -88,7 +122,11 @@ impl WakeSource for FdWaker {
         };
         loop {
             match rustix::io::write(target, bytes) {
-                Ok(_) | Err(Errno::AGAIN) => return Ok(()),
+                Ok(_) => return Ok(()),
+                // Full: level-triggered, a wake is pending already; edge-triggered, the
+                // edges so far were all reported, and only a new write makes another.
+                Err(Errno::AGAIN) if self.edge => self.drain()?,
+                Err(Errno::AGAIN) => return Ok(()),
                 Err(Errno::INTR) => {}
                 Err(err) => return Err(err.into()),
             }
@@ -96,16 +134,10 @@ impl WakeSource for FdWaker {
     }
 
     fn reset(&self) -> io::Result<Reset> {
-        let mut buf = [0_u8; 64];
-        loop {
-            match rustix::io::read(&self.read, &mut buf) {
-                // An eventfd is drained by one read; a pipe until it is empty.
-                Ok(n) if self.write.is_some() && n == buf.len() => {}
-                Ok(_) | Err(Errno::AGAIN) => return Ok(Reset::Rearmed),
-                Err(Errno::INTR) => {}
-                Err(err) => return Err(err.into()),
-            }
+        if !self.edge {
+            self.drain()?;
         }
+        Ok(Reset::Rearmed)
     }
 
     fn fd(&self) -> Option<RawFd> {
