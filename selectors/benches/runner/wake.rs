@@ -86,14 +86,15 @@ return (every write is a new edge). **raw epoll (level: read)** registers it lev
 and reads it after each return, the least a level-triggered loop can do. \
 **raw poll** and **raw select** have no edge mode and read it likewise.
 - **epoll, poll, select**: our `BaseSelector::waker()` and `select(None)`. `wake` is an atomic \
-swap (wakes before the next return make no system call) and one `write`; the return reads the \
-eventfd (the waker is registered level-triggered, like everything of ours) before `select` \
-returns — the same system calls as **raw epoll (level: read)**.
+swap (wakes before the next return make no system call) and one `write`. epoll registers the \
+eventfd edge-triggered, as mio does (the one registration of ours that is): its return reads \
+nothing, the system calls of **raw epoll**. poll and select read the eventfd before `select` \
+returns, as their raw floors do.
 - **mio (Waker)**: a `mio::Waker` (an eventfd, edge-triggered like all of mio's \
 registrations: nothing read on return) and `Poll::poll(None)`. **polling (notify)**: \
 `Poller::notify` (an atomic flag and a `write`) and `Poller::wait(None)`, which re-arms its \
 timerfd before the wait and, after it, reads its eventfd and re-arms it with `epoll_ctl`.
 - The gap between **raw epoll** and **raw epoll (level: read)** is the `read` a \
-level-triggered waker makes before its wait returns. mio's edge-triggered waker skips it, and \
-that `read` is most of what separates our epoll row from mio's.
+level-triggered waker makes before its wait returns; edge-triggered wakers (raw epoll, ours on \
+epoll, mio's) skip it.
 ";

@@ -7,8 +7,8 @@
 //!   it after each return, the least a level-triggered loop can do; **raw poll** and **raw
 //!   select** have no edge mode and read it likewise.
 //! - Ours: `BaseSelector::waker()` and `select(None)`: `wake` makes one `write` (an atomic
-//!   swap keeps the wakes until the next return from making more); the return reads the
-//!   eventfd (level-triggered, like every registration of ours) before `select` returns.
+//!   swap keeps the wakes until the next return from making more); on epoll the eventfd is
+//!   edge-triggered and nothing is read, on poll and select the return reads it.
 //! - mio: a `mio::Waker` registered with the `Poll` (an eventfd, edge-triggered as all of
 //!   mio's registrations) and `Poll::poll(None)`.
 //! - polling: `Poller::notify` and `Poller::wait(None)`, which also re-arms its timerfd
