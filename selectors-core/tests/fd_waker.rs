@@ -67,7 +67,10 @@ fn edge_triggered_reset_leaves_the_writes_and_a_wake_on_a_full_source_still_writ
     let source = FdWaker::edge_triggered().expect("waker");
     source.wake().expect("wake");
     assert_eq!(source.reset().expect("reset"), Reset::Rearmed);
-    assert!(readable(&source), "reset left the write (each write is an edge)");
+    assert!(
+        readable(&source),
+        "reset left the write (each write is an edge)"
+    );
     fill(&source).expect("fill");
     source.wake().expect("a wake on a full source");
     assert!(readable(&source), "the wake drained and wrote again");
@@ -78,7 +81,9 @@ fn edge_triggered_reset_leaves_the_writes_and_a_wake_on_a_full_source_still_writ
 fn level_triggered_wake_on_a_full_source_is_a_pending_wake() {
     let source = FdWaker::new().expect("waker");
     fill(&source).expect("fill");
-    source.wake().expect("a full source means a wake is pending");
+    source
+        .wake()
+        .expect("a full source means a wake is pending");
     assert!(readable(&source), "still full");
 }
 
