@@ -172,7 +172,7 @@ impl Backend for EpollBackend {
         result
     }
 
-    /// The eventfd, registered edge-triggered (see [`interest`]).
+    /// An eventfd, registered edge-triggered: a wake is one `write`, its return reads nothing.
     fn waker(&mut self) -> Option<io::Result<Arc<dyn WakeSource>>> {
         let source = FdWaker::edge_triggered().and_then(|source| {
             source.lend_fd(&mut |fd| self.add(fd, Token::WAKER, Events::READ))?;

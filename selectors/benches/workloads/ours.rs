@@ -64,6 +64,26 @@ impl<'fd, B: Backend> EventLoop<'fd> for With<'fd, B> {
     }
 }
 
+/// `register`, `modify` and `unregister` of a loop that wraps a [`With`] in `self.with`.
+macro_rules! registration_through_with {
+    () => {
+        #[inline]
+        fn register(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
+            self.with.register(fd, token, interest);
+        }
+
+        #[inline]
+        fn modify(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
+            self.with.modify(fd, token, interest);
+        }
+
+        #[inline]
+        fn unregister(&mut self, fd: &'fd OwnedFd) {
+            self.with.unregister(fd);
+        }
+    };
+}
+
 /// A selector polled with `select_into`; registration goes through [`With`]'s.
 #[derive(Debug)]
 pub(crate) struct Into<'fd, B: Backend> {
@@ -79,20 +99,7 @@ impl<'fd, B: Backend> EventLoop<'fd> for Into<'fd, B> {
         }
     }
 
-    #[inline]
-    fn register(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
-        self.with.register(fd, token, interest);
-    }
-
-    #[inline]
-    fn modify(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
-        self.with.modify(fd, token, interest);
-    }
-
-    #[inline]
-    fn unregister(&mut self, fd: &'fd OwnedFd) {
-        self.with.unregister(fd);
-    }
+    registration_through_with!();
 
     #[inline]
     fn poll(&mut self, timeout: Option<Duration>, mut on_ready: impl FnMut(u32)) -> usize {
@@ -132,20 +139,7 @@ impl<'fd, B: Backend> EventLoop<'fd> for IdleWaker<'fd, B> {
         }
     }
 
-    #[inline]
-    fn register(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
-        self.with.register(fd, token, interest);
-    }
-
-    #[inline]
-    fn modify(&mut self, fd: &'fd OwnedFd, token: u32, interest: Interest) {
-        self.with.modify(fd, token, interest);
-    }
-
-    #[inline]
-    fn unregister(&mut self, fd: &'fd OwnedFd) {
-        self.with.unregister(fd);
-    }
+    registration_through_with!();
 
     #[inline]
     fn poll(&mut self, timeout: Option<Duration>, on_ready: impl FnMut(u32)) -> usize {
