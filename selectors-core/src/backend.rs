@@ -162,8 +162,8 @@ pub trait Backend: Sized {
     /// The backend's own wake-up mechanism, created on the first
     /// [`BaseSelector::waker`](crate::BaseSelector::waker) call: a source whose wake makes
     /// [`wait`](Backend::wait) report [`Token::WAKER`] (kqueue's `EVFILT_USER`, or epoll's
-    /// edge-triggered [`FdWaker::edge_triggered`](crate::FdWaker::edge_triggered), which it
-    /// registers itself). A source with an [`fd`](WakeSource::fd) is among the registrations
+    /// edge-triggered eventfd, `FdWaker::edge_triggered` on Unix, which it registers
+    /// itself). A source with an [`fd`](WakeSource::fd) is among the registrations
     /// handed to [`rebuild`](Backend::rebuild). `None`, the default, has the selector create
     /// an [`FdWaker`](crate::FdWaker) (an eventfd or a pipe) and register it with
     /// [`add`](Backend::add) under [`Token::WAKER`], like any fd.
