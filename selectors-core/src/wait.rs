@@ -90,12 +90,11 @@ pub(crate) fn wait_loop<'m, B: Backend, F, T>(
         };
         match waited {
             Ok(()) => {
-                if woke_now {
-                    woken = true;
-                    if let Some(waker) = waker {
-                        if let Reset::Replaced { old } = waker.reset().map_err(Error::Os)? {
-                            watch_replaced_waker(backend, waker, old)?;
-                        }
+                if let (true, Some(waker)) = (woke_now, waker) {
+                    let (reset, requested) = waker.reset();
+                    woken |= requested;
+                    if let Reset::Replaced { old } = reset.map_err(Error::Os)? {
+                        watch_replaced_waker(backend, waker, old)?;
                     }
                 }
                 if stale {

@@ -99,6 +99,7 @@ macro_rules! conformance_suite {
                 closed_dup_then_same_file_at_the_same_number
                 closed_dup_modified
                 stale_registrations_never_crowd_out_live_ones
+                a_used_waker_stays_quiet_through_a_rebuild
             );
             $(
                 // Takes `FdLock::exclusive` itself. Unix: it raises `RLIMIT_NOFILE` and uses

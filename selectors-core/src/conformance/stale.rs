@@ -170,6 +170,37 @@ pub fn closed_dup_modified<B: Backend>(borrow: BorrowRaw) {
     drop(a);
 }
 
+/// A waker that was used, then a closed-dup incident: the rebuild re-registers the waker's
+/// fd, which the kernel may report at once (epoll's edge-triggered eventfd still holds the
+/// counts of wakes already reported), but that is no wake: `select` stays quiet; a new wake
+/// still ends it.
+pub fn a_used_waker_stays_quiet_through_a_rebuild<B: Backend>(borrow: BorrowRaw) {
+    let _fds = FdLock::exclusive();
+    let (a, a_peer) = socketpair();
+    let mut selector = new_selector::<Faulty<B>, BorrowedFd<'static>, u32>();
+    let waker = selector.waker().expect("waker");
+    waker.wake().expect("wake");
+    expect_ready(&mut selector, Some(PATIENCE), &[]);
+    let copy = dup(&a, 0);
+    let number = copy.as_raw_fd();
+    selector
+        .register(borrow(number), Events::READ, 1)
+        .expect("register the dup");
+    send(&a_peer, b"x");
+    drop(copy);
+    selector.unregister(number).expect("unregister a closed fd");
+    assert_quiet(
+        &mut selector,
+        "select after the incident, with a used waker",
+    );
+    assert_quiet(&mut selector, "the next select");
+    waker.wake().expect("wake");
+    let start = Instant::now();
+    expect_ready(&mut selector, Some(PATIENCE), &[]);
+    assert!(start.elapsed() < PATIENCE, "the wake ended the select");
+    drop(a);
+}
+
 /// Stale registrations whose files are ready outnumber the event buffer's spare room: three
 /// live fds are ready and two closed dups of ready sockets stay in the kernel. `select`
 /// reports exactly the three live fds, each once, at once, on the first call.

@@ -105,10 +105,15 @@ impl WakerShared {
     /// After a wait reported [`Token::WAKER`]: drain, then let the next wake through. In
     /// that order, so a wake racing with this one is either drained with it (and this
     /// `select` is the return it asked for) or makes a new one: never lost.
-    pub(crate) fn reset(&self) -> io::Result<Reset> {
+    ///
+    /// Also says whether a wake was pending. A report without one is no wake, and `select`
+    /// does not return for it: epoll reports its edge-triggered eventfd once when a rebuild
+    /// re-adds it while it holds the counts of wakes already reported, and a late write of
+    /// a wake already coalesced into the previous return is reported after it.
+    pub(crate) fn reset(&self) -> (io::Result<Reset>, bool) {
         let drained = self.source.reset();
-        self.pending.store(false, Ordering::Release);
-        drained
+        let requested = self.pending.swap(false, Ordering::AcqRel);
+        (drained, requested)
     }
 
     pub(crate) fn close(&self) {
