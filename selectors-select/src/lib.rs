@@ -65,6 +65,16 @@ cfg_select! {
     pub use select::{SelectBackend, SelectSelector};
 }
 
+/// The selector is `Send` (and the backend `Sync`) whenever its file objects and data are,
+/// on Unix and on Windows alike: checked at compile time.
+#[cfg(have_select)]
+const _: () = {
+    const fn assert_send_sync<S: Send + Sync>() {}
+    const fn assert_send<S: Send>() {}
+    assert_send_sync::<SelectBackend>();
+    assert_send::<SelectSelector<rustix::fd::OwnedFd, ()>>();
+};
+
 #[doc(no_inline)]
 pub use selectors_core::{
     AsFd, AsRawFd, Backend, BaseSelector, BorrowedFd, EVENT_READ, EVENT_WRITE, Error, Events,

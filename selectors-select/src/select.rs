@@ -210,12 +210,3 @@ impl Backend for SelectBackend {
         }
     }
 }
-
-/// The selector is `Send` (and the backend `Sync`) whenever its file objects and data are:
-/// checked at compile time.
-const _: () = {
-    const fn assert_send_sync<S: Send + Sync>() {}
-    const fn assert_send<S: Send>() {}
-    assert_send_sync::<SelectBackend>();
-    assert_send::<SelectSelector<rustix::fd::OwnedFd, ()>>();
-};
